@@ -61,7 +61,7 @@ class Embedder:
                     self._model = SentenceTransformer(str(self.path), device="cpu")
                 except Exception as exc:  # a broken folder must not surface as a traceback
                     raise EmbedderError(f"could not load the model in {self.path}: {exc}") from exc
-                log.info("loaded embedding model %s (dim %d)", self.name, self.dimension)
+                log.info("loaded embedding model %s", self.name)
         return self._model
 
     @property

@@ -1,0 +1,130 @@
+"""The command line face: `newsqa index`, `newsqa ask`, `newsqa serve`, `newsqa eval`."""
+
+from __future__ import annotations
+
+import json
+import logging
+import sys
+from pathlib import Path
+from typing import Optional
+
+import typer
+from rich.console import Console
+
+app = typer.Typer(add_completion=False, no_args_is_help=True,
+                  help="渝问 / newsqa: ask questions about Chinese news articles, get cited answers.")
+out = Console()
+err = Console(stderr=True)
+
+EXIT_BAD_INPUT = 2
+EXIT_FAILURE = 1
+
+
+def _engine(progress: bool = True, rebuild: bool = False):
+    """Open the engine, building the index first if needed; exit cleanly on failure."""
+    from embeddings import EmbedderError
+    from retrieval.engine import Engine
+
+    engine = Engine(warn=lambda message: err.print(f"[yellow]warning:[/] {message}"))
+    try:
+        report = engine.open(rebuild=rebuild, progress=progress)
+    except EmbedderError as exc:
+        err.print(f"[red]error:[/] {exc}")
+        raise typer.Exit(EXIT_FAILURE)
+    except OSError as exc:
+        err.print(f"[red]error:[/] cannot read or write the index: {exc}")
+        raise typer.Exit(EXIT_FAILURE)
+    if report.rebuilt:
+        err.print(f"built the index ({report.reason}): {report.articles} articles, "
+                  f"{report.passages} passages in {report.seconds:.1f} s")
+    return engine
+
+
+@app.command()
+def index(rebuild: bool = typer.Option(False, "--rebuild", help="Rebuild even when the stored index is current.")):
+    """Build the index of the corpus folder (or check that the stored one is current)."""
+    engine = _engine(rebuild=rebuild)
+    manifest = engine.manifest
+    out.print(f"index: {engine.settings.index_dir}")
+    out.print(f"{engine.articles} articles, {len(engine.passages)} passages, model {manifest.get('model')} "
+              f"({manifest.get('dimension')}-dim), built {manifest.get('built_at')}")
+
+
+@app.command()
+def ask(
+    question: str = typer.Argument(..., help="The question, e.g. 綦江复工率多少"),
+    top_k: int = typer.Option(5, "--top-k", "-k", min=1, max=20, help="How many passages to cite (1-20)."),
+    as_json: bool = typer.Option(False, "--json", help="Print the answer contract as JSON."),
+):
+    """Answer a question from the articles, with the numbers and the passages they come from."""
+    from retrieval.engine import QuestionError, check_question
+
+    try:
+        check_question(question)
+    except QuestionError as exc:
+        err.print(f"[red]error:[/] {exc}")
+        raise typer.Exit(EXIT_BAD_INPUT)
+    engine = _engine(progress=False)
+    answer = engine.ask(question, top_k=top_k)
+    if as_json:
+        sys.stdout.write(json.dumps(answer.to_dict(), ensure_ascii=False, indent=2) + "\n")
+        return
+    from bot.render import render_console
+
+    render_console(answer, out)
+
+
+@app.command()
+def serve(
+    host: str = typer.Option("127.0.0.1", help="Interface to listen on."),
+    port: int = typer.Option(8000, help="TCP port."),
+):
+    """Serve the HTTP API and the chat page (uvicorn)."""
+    import uvicorn
+
+    from bot.api import create_app
+
+    uvicorn.run(create_app(), host=host, port=port, log_level="info", access_log=False)
+
+
+@app.command(name="eval")
+def evaluate(
+    questions: Path = typer.Option(None, "--questions", help="A questions.jsonl file (default: tests/data/questions.jsonl)."),
+    benchmark: Optional[str] = typer.Option(None, "--benchmark", help="dureader | cmrc | drcd: an external SQuAD-format set."),
+    path: Path = typer.Option(Path("../shared/benchmarks"), "--path", help="Folder holding the external sets."),
+    limit: int = typer.Option(0, "--limit", help="Use only the first N questions (0: all)."),
+    json_out: Optional[Path] = typer.Option(None, "--json", help="Also write the figures as JSON here."),
+    show_failures: bool = typer.Option(False, "--show-failures", help="List the questions each mode got wrong."),
+):
+    """Measure retrieval and answers: hit@k, MRR, nDCG, number accuracy, abstention, latency per mode."""
+    from bot.evaluate import run_eval
+
+    code = run_eval(questions=questions, benchmark=benchmark, path=path, limit=limit, json_out=json_out,
+                    show_failures=show_failures, console=out, errors=err)
+    raise typer.Exit(code)
+
+
+@app.command()
+def telegram(
+    webhook_url: Optional[str] = typer.Option(None, "--webhook-url", help="Use a webhook at this public URL instead of polling."),
+    port: int = typer.Option(8443, help="Port for the standalone webhook server."),
+):
+    """Run the Telegram bot (token in TELEGRAM_BOT_TOKEN, from the environment or .env)."""
+    from bot.telegram_bot import TokenError, run
+
+    try:
+        run(webhook_url=webhook_url, port=port)
+    except TokenError as exc:
+        err.print(f"error: {exc}")
+        raise typer.Exit(EXIT_BAD_INPUT)
+
+
+def main() -> None:
+    """Console-script entry point."""
+    logging.basicConfig(level=logging.WARNING, format="%(asctime)s %(levelname)s %(name)s: %(message)s")
+    logging.getLogger("jieba").setLevel(logging.ERROR)
+    app()
+
+
+if __name__ == "__main__":
+    main()

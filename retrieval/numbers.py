@@ -1,0 +1,339 @@
+"""Number mentions in Chinese news text: value, unit, kind, qualifier, and what they measure.
+
+Recognition is a handful of regular expressions over the passage text (digits may be full-width
+or Chinese numerals; OCR may put spaces or a line break inside a number). Chinese numerals are
+converted with cn2an. Every mention keeps its exact span, so an answer can quote it verbatim.
+"""
+
+from __future__ import annotations
+
+import re
+from dataclasses import asdict, dataclass, field
+
+import cn2an
+
+from retrieval.metrics import canonical, last_metric
+from retrieval.places import GENERIC, gazetteer
+from retrieval.text import normalize_char
+
+_WS = r"[ \t\u3000]*(?:\n[ \t\u3000]*)?"  # OCR spaces or one line break inside a number
+_ARABIC = rf"\d+(?:,\d{{3}})*(?:{_WS}\.{_WS}\d+)?"
+_CN_DIGIT = "零〇一二两三四五六七八九"
+_CN_NUMERAL = rf"[{_CN_DIGIT}十百千]+(?:点[{_CN_DIGIT}]+)?"
+_NUM = rf"(?:{_ARABIC}|{_CN_NUMERAL})"
+_MAG = r"(?:万亿|千亿|百亿|十亿|亿|千万|百万|十万|万|千|百)"
+_CURRENCY = r"(?:元人民币|元|美元|欧元|港元|港币|日元|英镑|韩元)"
+# Measure words, longest first; the kind each one gives.
+_MEASURES = {
+    "count": "个百分点 家 名 人次 人 户 笔 口 辆 个 项 件 台 片 套 次 批 条 座 栋 所 位 只 张 份 场 部 根 支 款 单 枚 头 株 箱 包 车 架 艘 间 处 轮 期 届 种 类 类别 篇 本 封 余人 台套".split(),
+    "duration": "个月 小时 分钟 秒 天 周 年 日".split(),
+    "measure": "平方公里 平方米 万平方米 立方米 公里 千米 米 厘米 毫米 吨 公斤 千克 克 斤 亩 千瓦时 千瓦 兆瓦 瓦 度 升 GB TB MB kg km m".split(),
+    "ratio": "倍".split(),
+}
+_MEASURE_KIND = {word: kind for kind, words in _MEASURES.items() for word in words}
+_MEASURE = "(?:" + "|".join(sorted(map(re.escape, _MEASURE_KIND), key=len, reverse=True)) + ")"
+_UNIT = rf"(?:{_CURRENCY}|%|％|‰|成|{_MEASURE})"
+_PREFIX_Q = r"(?:超过|超|将近|接近|近|约|大约|逾|不到|不足|不少于|至少|高达|多达|上|数|几)"
+_SUFFIX_Q = r"(?:以上|以下|以内|左右|上下|之多|多|余)"
+_DASH = r"(?:-|－|—|–|~|～|至|到)"
+
+_NUMBER_RE = re.compile(
+    rf"(?P<pq>{_PREFIX_Q})?"
+    rf"(?P<n1>{_NUM})?(?P<q1>余|多)?(?P<m1>{_MAG})?"
+    rf"(?:{_WS}(?P<dash>{_DASH}){_WS}(?P<n2>{_NUM})(?P<q2>余|多)?(?P<m2>{_MAG})?)?"
+    rf"(?P<q3>余|多)?{_WS}(?P<unit>{_UNIT})?(?P<sq>{_SUFFIX_Q})?"
+)
+_PERCENT_WORDS_RE = re.compile(rf"(?P<pq>{_PREFIX_Q})?百分之(?P<n1>{_CN_NUMERAL}|{_ARABIC})(?P<sq>{_SUFFIX_Q})?")
+_TENTHS_RE = re.compile(rf"(?P<pq>{_PREFIX_Q})?(?P<n1>[一二三四五六七八九])成(?P<n2>[一二三四五六七八九])?"
+                        rf"(?![为功立员本果长交绩效熟品就年都不])(?P<sq>{_SUFFIX_Q})?")
+_DATE_PART = rf"(?:(?:\d{{4}}|[{_CN_DIGIT}]{{4}}){_WS}年{_WS})?(?:(?:{_NUM}){_WS}月{_WS})?(?:{_NUM}){_WS}[日号]"
+_DATE_RE = re.compile(
+    rf"(?P<date>(?:\d{{4}}{_WS}年{_WS}(?:前三季度|前两季度|上半年|下半年|一季度|二季度|三季度|四季度|全年|前\d+个?月|"
+    rf"\d{{1,2}}{_WS}(?:{_DASH}{_WS}\d{{1,2}}{_WS})?月(?:份)?(?:{_WS}\d{{1,2}}{_WS}[日号])?)?)"
+    rf"|(?:\d{{1,2}}{_WS}(?:{_DASH}{_WS}\d{{1,2}}{_WS})?月(?:份)?{_WS}(?:\d{{1,2}}{_WS}[日号])?)"
+    rf"|(?:\d{{1,2}}{_WS}[日号]))"
+    rf"(?:{_WS}(?:{_DASH}|和|、){_WS}(?:\d{{1,2}}{_WS}月{_WS})?\d{{1,2}}{_WS}[日号])?"
+    rf"(?:{_WS}(?:上午|下午|晚上|凌晨|中午)?{_WS}\d{{1,2}}{_WS}(?:点|时)(?:{_WS}\d{{1,2}}{_WS}分|半)?)?"
+)
+_DATE_START = re.compile(r"\d")
+_CN_ONLY_RE = re.compile(rf"^{_CN_NUMERAL}$")
+_SUBJECT_PRONOUNS = ("该区", "全区", "我区", "该县", "全县", "我县", "该市", "全市", "我市", "该镇", "全镇", "辖区")
+_ORG_RE = re.compile(r"[^\s，。；！？、,;:：“”（）()将给的在了和与为是对向把从]{2,10}?(?:有限公司|股份公司|公司|集团|银行|支行|分行|工业园|园区|学院|大学|医院|协会|商会)")
+_CLAUSE_BREAK = re.compile(r"[，。；！？,;!?：:、（）()\n“”]")
+_FILLER_TAIL = re.compile(r"(?:分别|已经|已|共计|共|累计|总计|合计|均|全部|仅|就|也|都|还|将|可|同比|环比|达到|达|为|是|有|约|超过|超|近|逾|到|至|在|占|的|了|从|由|降低|减少)+$")
+_FILLER_HEAD = re.compile(r"^(?:该区|全区|我区|该县|全县|我县|该市|全市|我市|该镇|全镇|该公司|公司|其中|截至目前|截至|目前|同时|此外|另外|今年|去年|全年|共|并|和|及|与|其|该|在|对|为|给|向|已|将|有|把|让|使)+")
+_DATE_LEAD = re.compile(r"截至|截止|截止到|到|至")
+
+
+@dataclass
+class NumberMention:
+    """One number in a text: where it is, what it is worth, and what it measures."""
+
+    text: str
+    start: int
+    end: int
+    value: float | None
+    value_max: float | None
+    unit: str
+    kind: str
+    qualifier: str | None = None
+    label: str | None = None
+    metric: str | None = None
+    subject: str | None = None
+    date: str | None = None
+    extras: dict = field(default_factory=dict)
+
+    def to_dict(self, citation: int | None = None) -> dict:
+        """The contract's number object (metric and extras are internal)."""
+        data = asdict(self)
+        for key in ("start", "end", "metric", "extras"):
+            data.pop(key)
+        if citation is not None:
+            data["citation"] = citation
+        return data
+
+
+def _squash(text: str) -> str:
+    """Full-width to half-width and OCR whitespace removed, for parsing only."""
+    return re.sub(r"\s+", "", "".join(normalize_char(c) for c in text))
+
+
+def parse_numeral(text: str) -> float | None:
+    """'6,481' → 6481, '99.26' → 99.26, '三十五' → 35, '十二点五' → 12.5; None if it is not a number."""
+    text = _squash(text).replace(",", "")
+    if not text:
+        return None
+    if text[0] in "十百千万亿":
+        text = "一" + text  # 千 in 上千家, 百 in 逾百家
+    try:
+        return float(text)
+    except ValueError:
+        pass
+    try:
+        return float(cn2an.cn2an(text.replace("〇", "零"), "smart"))
+    except Exception:  # cn2an raises ValueError or its own errors on malformed numerals
+        return None
+
+
+_MAG_VALUE = {"万亿": 1e12, "千亿": 1e11, "百亿": 1e10, "十亿": 1e9, "亿": 1e8, "千万": 1e7, "百万": 1e6,
+              "十万": 1e5, "万": 1e4, "千": 1e3, "百": 1e2}
+
+
+def _scaled(base: float, magnitude: str | None) -> float:
+    """base × 万/亿…, rounded so 611.3亿 is 61130000000.0 and not 61129999999.99999."""
+    return round(base * _MAG_VALUE.get(magnitude or "", 1.0), 6)
+
+
+def _qualifier(*parts: str | None) -> str | None:
+    found = [p for p in parts if p]
+    return "".join(found) if found else None
+
+
+def _number_mentions(text: str) -> list[NumberMention]:
+    mentions = []
+    for m in _NUMBER_RE.finditer(text):
+        g = m.groupdict()
+        n1, m1, unit = g["n1"], g["m1"], g["unit"]
+        if not n1 and not m1:
+            continue
+        if n1 is None:
+            # Only a magnitude: 上千家, 近亿元, 数万人 need a qualifier and a unit.
+            if not (g["pq"] and (unit or g["sq"])) or g["pq"] in ("至少", "高达", "多达"):
+                continue
+        if not unit and not m1 and not g["m2"] and g["sq"] not in ("余", "多") and not g["q1"] and not g["q3"]:
+            unit_needed = bool(n1 and _CN_ONLY_RE.match(_squash(n1)))
+            if unit_needed:  # a bare Chinese numeral is a word (一手, 一定), not a number
+                continue
+        span_start, span_end = m.start(), m.end()
+        # A prefix 上/数/几 only qualifies a bare magnitude (上千家); otherwise it is a word.
+        pq = g["pq"]
+        if pq in ("上", "数", "几") and n1 is not None and _squash(n1) not in ("十", "百", "千", "万"):
+            span_start = m.start("n1")
+            pq = None
+        unit = unit or ""
+        unit = {"％": "%"}.get(unit, unit)
+        if n1 is not None and _CN_ONLY_RE.match(_squash(n1)):
+            # Chinese numerals need a unit or a magnitude, and single 一 is too often a word (一家企业 = a firm).
+            if not (unit or m1 or pq) or (_squash(n1) in ("一", "零", "〇") and not m1):
+                continue
+        if unit in ("年", "日", "月") and n1 and not m1:
+            continue  # dates are read by the date pattern; durations use 个月/天
+        if unit == "成" and (not n1 or not re.fullmatch(r"[一二三四五六七八九]", _squash(n1))):
+            if not n1 or parse_numeral(n1) is None or parse_numeral(n1) >= 10:
+                continue
+        base = parse_numeral(n1) if n1 else 1.0
+        if base is None:
+            continue
+        value = _scaled(base, m1)
+        value_max = None
+        if g["n2"]:
+            top = parse_numeral(g["n2"])
+            if top is None:
+                continue
+            value_max = _scaled(top, g["m2"] or m1)
+            if not m1 and g["m2"]:
+                value = _scaled(base, g["m2"])
+        kind, out_unit = _kind_and_unit(unit)
+        if unit == "成":
+            value, value_max = value * 10, (value_max * 10 if value_max is not None else None)
+            out_unit = "%"
+        if kind == "number" and (m1 or g["m2"]):
+            out_unit = ""
+        qualifier = _qualifier(pq, g["q1"], g["q2"], g["q3"], g["sq"])
+        mention = NumberMention(text[span_start:span_end], span_start, span_end, value, value_max, out_unit, kind,
+                                qualifier)
+        mentions.append(mention)
+    return mentions
+
+
+def _kind_and_unit(unit: str) -> tuple[str, str]:
+    if unit in ("%", "‰"):
+        return "percent", unit
+    if unit == "成":
+        return "percent", "%"
+    if unit == "个百分点":
+        return "percent_point", unit
+    if unit.endswith("元") or unit in ("港币",):
+        return "money", "元" if unit == "元人民币" else unit
+    if unit in _MEASURE_KIND:
+        return _MEASURE_KIND[unit], unit
+    return "number", unit
+
+
+def _word_percents(text: str) -> list[NumberMention]:
+    mentions = []
+    for m in _PERCENT_WORDS_RE.finditer(text):
+        value = parse_numeral(m.group("n1"))
+        if value is not None:
+            mentions.append(NumberMention(m.group(), m.start(), m.end(), value, None, "%", "percent",
+                                          _qualifier(m.group("pq"), m.group("sq"))))
+    for m in _TENTHS_RE.finditer(text):
+        value = parse_numeral(m.group("n1")) * 10
+        if m.group("n2"):
+            value += parse_numeral(m.group("n2"))
+        pq = m.group("pq") if m.group("pq") not in ("上", "数", "几") else None
+        start = m.start() if pq else m.start("n1")
+        mentions.append(NumberMention(text[start:m.end()], start, m.end(), value, None, "%", "percent",
+                                      _qualifier(pq, m.group("sq"))))
+    return mentions
+
+
+def _dates(text: str) -> list[NumberMention]:
+    mentions = []
+    for m in _DATE_RE.finditer(text):
+        if not m.group().strip() or not _DATE_START.match(m.group()):
+            continue
+        squashed = _squash(m.group())
+        if re.fullmatch(r"\d+[日号]", squashed) and not re.match(r"[和、至到-]", text[max(0, m.start() - 1):m.start()]):
+            # A lone day needs a month before it (unless it continues 3日和4日).
+            continue
+        year = re.match(r"(\d{4})年", squashed)
+        mentions.append(NumberMention(m.group(), m.start(), m.end(), float(year.group(1)) if year else None, None,
+                                      "", "date"))
+    return mentions
+
+
+def _resolve_overlaps(mentions: list[NumberMention]) -> list[NumberMention]:
+    """Keep the longest mention where spans overlap (dates before counts at equal length)."""
+    order = sorted(mentions, key=lambda m: (-(m.end - m.start), m.kind != "date", m.start))
+    kept: list[NumberMention] = []
+    for m in order:
+        if all(m.end <= k.start or m.start >= k.end for k in kept):
+            kept.append(m)
+    return sorted(kept, key=lambda m: m.start)
+
+
+def _clause_before(text: str, start: int, limit: int = 24) -> str:
+    """The text of the clause that leads up to position start."""
+    window = text[max(0, start - limit):start]
+    parts = _CLAUSE_BREAK.split(window)
+    return parts[-1] if parts else ""
+
+
+def _label(text: str, mention: NumberMention, previous_end: int) -> tuple[str | None, str | None]:
+    """What the number measures: the metric named just before it in its clause, else the clause's noun."""
+    lead = _clause_before(text, mention.start)
+    lead = lead[max(0, len(lead) - (mention.start - previous_end)):] if mention.start - previous_end < len(lead) else lead
+    found = last_metric(lead)
+    lead = _FILLER_TAIL.sub("", lead)
+    lead = _FILLER_HEAD.sub("", lead)
+    lead = lead.strip("的了")
+    place = gazetteer()._regex.match(lead)
+    if place and len(lead) - place.end() >= 2:
+        lead = lead[place.end():].lstrip("区县市")
+    if found:
+        form, canon = found
+        # Prefer the full term that ends with the metric (规模以上工业企业复工率 → 复工率 is the metric).
+        return form if len(lead) > 12 or not lead else lead, canon
+    if lead and len(lead) >= 2:
+        label = lead[-10:]
+        return label, canonical(label)
+    return None, None
+
+
+class SubjectResolver:
+    """Finds the place or organisation a number is about, from its sentence or the article."""
+
+    def __init__(self, article_places: list[str] | None = None, headline: str | None = None):
+        places = [p for p in (article_places or []) if p not in GENERIC]
+        self.default_place = places[0] if places else ((article_places or [None])[0])
+        orgs = _ORG_RE.findall(headline or "")
+        self.default_org = orgs[0] if orgs else None
+
+    def __call__(self, text: str, position: int) -> str | None:
+        """The nearest place named before position in its sentence, or the article's."""
+        sentence_start = max(text.rfind(c, 0, position) for c in "。！？\n") + 1
+        before = text[sentence_start:position]
+        best = None
+        for m in gazetteer()._regex.finditer(before):
+            best = gazetteer().alias_to_place[m.group()]
+        if best and best not in GENERIC:
+            return best
+        if any(p in before for p in ("该公司", "公司", "企业负责人")) and self.default_org:
+            return self.default_org
+        orgs = _ORG_RE.findall(before)
+        if orgs and not best:
+            return orgs[-1]
+        if any(p in before for p in _SUBJECT_PRONOUNS) or not best:
+            return self.default_place or best
+        return best
+
+
+def _date_for(text: str, mention: NumberMention, dates: list[NumberMention]) -> str | None:
+    """The date a number holds for: 截至X in its sentence first, else the nearest date before it there."""
+    sentence_start = max(text.rfind(c, 0, mention.start) for c in "。！？\n") + 1
+    sentence_end = min([i for i in (text.find(c, mention.end) for c in "。！？\n") if i >= 0] or [len(text)])
+    in_sentence = [d for d in dates if d.start >= sentence_start and d.end <= sentence_end and d is not mention]
+    if not in_sentence:
+        return None
+    for d in in_sentence:
+        if _DATE_LEAD.search(text[max(sentence_start, d.start - 3):d.start]):
+            lead = _DATE_LEAD.search(text[max(sentence_start, d.start - 3):d.start]).group()
+            return lead + d.text
+    before = [d for d in in_sentence if d.end <= mention.start]
+    return (before[-1] if before else in_sentence[0]).text
+
+
+def extract_numbers(text: str, article_places: list[str] | None = None, headline: str | None = None) -> list[NumberMention]:
+    """Every number mention in text, labelled with its metric, subject and date."""
+    mentions = _resolve_overlaps(_number_mentions(text) + _word_percents(text) + _dates(text))
+    mentions = [m for m in mentions if not _inside_word(text, m)]
+    dates = [m for m in mentions if m.kind == "date"]
+    subject_of = SubjectResolver(article_places, headline)
+    previous_end = 0
+    for m in mentions:
+        if m.kind != "date":
+            m.label, m.metric = _label(text, m, previous_end)
+            m.subject = subject_of(text, m.start)
+            m.date = _date_for(text, m, dates)
+        previous_end = m.end
+    return mentions
+
+
+def _inside_word(text: str, mention: NumberMention) -> bool:
+    """Digits glued to Latin letters (COVID-19, G75, 5G) are names, not quantities."""
+    before = text[mention.start - 1:mention.start] if mention.start else ""
+    after = text[mention.end:mention.end + 1]
+    if mention.kind == "number" and (re.match(r"[A-Za-z\-]", before) or re.match(r"[A-Za-z]", after)):
+        return True
+    return bool(re.match(r"[A-Za-z]", before)) and mention.kind not in ("money", "percent")
