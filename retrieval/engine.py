@@ -125,6 +125,7 @@ class Engine:
         self.passages = stored.passages
         self.manifest = stored.manifest
         self._by_id = {p.id: i for i, p in enumerate(self.passages)}
+        self.known_places = {place for p in self.passages for place in (*p.places, *p.article_places)}
         self._searcher = Searcher(self.passages, BM25Index([p.index_text for p in self.passages]), stored.dense)
 
     @property
@@ -139,6 +140,13 @@ class Engine:
             self.open()
         vector = self.embedder.encode_query(question) if mode != "bm25" else None
         return self._searcher.rank(question, vector, mode=mode, top_k=top_k)
+
+    def ask(self, question: str, top_k: int = 5, mode: str = "hybrid"):
+        """The Answer to a question: numbers traced to cited passages, or an honest abstention."""
+        from retrieval.answer import build_answer
+
+        hits = self.search(question, top_k=top_k, mode=mode)
+        return build_answer(question.strip(), hits, self.known_places)
 
     def passage(self, passage_id: str) -> Passage | None:
         """The passage with this id, or None."""
