@@ -95,12 +95,13 @@ def evaluate(
     limit: int = typer.Option(0, "--limit", help="Use only the first N questions (0: all)."),
     json_out: Optional[Path] = typer.Option(None, "--json", help="Also write the figures as JSON here."),
     show_failures: bool = typer.Option(False, "--show-failures", help="List the questions each mode got wrong."),
+    check_floors: bool = typer.Option(False, "--check-floors", help="Exit 1 if a figure drops below its floor."),
 ):
     """Measure retrieval and answers: hit@k, MRR, nDCG, number accuracy, abstention, latency per mode."""
     from bot.evaluate import run_eval
 
     code = run_eval(questions=questions, benchmark=benchmark, path=path, limit=limit, json_out=json_out,
-                    show_failures=show_failures, console=out, errors=err)
+                    show_failures=show_failures, console=out, errors=err, check_floors=check_floors)
     raise typer.Exit(code)
 
 

@@ -206,3 +206,12 @@ def read_corpus_file(path: Path) -> SourceFile:
 
     data = path.read_bytes()
     return SourceFile(path.name, data.decode("utf-8-sig"), hashlib.sha256(data).hexdigest())
+
+
+def in_memory_searcher(texts: list[str], embedder, progress: bool = False) -> tuple[Searcher, list[Passage]]:
+    """A searcher over plain documents (one passage each), for external benchmarks; nothing is written."""
+    from retrieval.places import gazetteer
+
+    passages = [Passage(str(i), "benchmark", 0, len(t), t, None, gazetteer().find(t)[:3], [], i) for i, t in enumerate(texts)]
+    vectors = embedder.encode([p.index_text for p in passages], progress=progress)
+    return Searcher(passages, BM25Index([p.index_text for p in passages]), DenseIndex.build(vectors)), passages

@@ -1,0 +1,108 @@
+"""`newsqa eval`: run the evaluation and print one row per mode (bm25, dense, hybrid, answer)."""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+
+from rich.console import Console
+from rich.progress import track
+from rich.table import Table
+
+from retrieval.config import REPO_ROOT
+
+DEFAULT_QUESTIONS = REPO_ROOT / "tests" / "data" / "questions.jsonl"
+COLUMNS = ("hit@1", "hit@5", "hit@10", "mrr@10", "ndcg@10", "number_acc", "grounded", "abstain_unans",
+           "answered_ans", "p50_ms", "p95_ms")
+
+
+def _table(report) -> Table:
+    table = Table(title=f"{report.dataset}: {report.questions} questions")
+    table.add_column("mode")
+    for c in COLUMNS:
+        table.add_column(c, justify="right")
+    for mode, figures in report.modes.items():
+        cells = []
+        for c in COLUMNS:
+            v = figures.get(c)
+            cells.append("–" if v is None else (f"{v:.0f}" if c.endswith("_ms") else f"{v:.3f}"))
+        table.add_row(mode, *cells)
+    return table
+
+
+def _progress(console: Console, label: str):
+    return lambda items: track(items, description=label, console=console, transient=True)
+
+
+def seed_report(questions_path: Path, limit: int, console: Console):
+    """Evaluate retrieval modes and the answer pipeline on a questions.jsonl over the corpus index."""
+    from retrieval.engine import Engine
+    from retrieval.evaluation import Report, evaluate_answers, evaluate_retrieval, load_questions, relevance
+
+    questions = load_questions(questions_path)[: limit or None]
+    engine = Engine(warn=lambda m: console.print(f"[yellow]warning:[/] {m}"))
+    engine.open()
+    texts = [p.text for p in engine.passages]
+
+    def total_relevant(q):
+        return max(1, sum(relevance(texts, q.evidence)))
+
+    modes, failures = evaluate_retrieval(
+        questions, lambda text, mode, k: engine.search(text, top_k=k, mode=mode), lambda hit: hit.passage.text,
+        total_relevant, progress=_progress(console, "retrieval"))
+    answer_figures, answer_failures = evaluate_answers(questions, lambda text: engine.ask(text),
+                                                       progress=_progress(console, "answers"))
+    modes["answer"] = answer_figures
+    return Report(questions_path.name, len(questions), modes, failures + answer_failures)
+
+
+def benchmark_report(name: str, folder: Path, limit: int, console: Console):
+    """Retrieval modes on an external SQuAD-format set: every distinct context is one document."""
+    from embeddings import Embedder
+    from retrieval.engine import in_memory_searcher
+    from retrieval.evaluation import BENCHMARK_FILES, Report, evaluate_retrieval, load_squad
+
+    if name not in BENCHMARK_FILES:
+        raise ValueError(f"unknown benchmark {name!r}; choose one of {', '.join(BENCHMARK_FILES)}")
+    path = Path(folder) / BENCHMARK_FILES[name]
+    if not path.is_file():
+        raise FileNotFoundError(f"{path} not found (pass --path to the folder holding {BENCHMARK_FILES[name]})")
+    contexts, questions = load_squad(path, limit)
+    console.print(f"{name}: {len(contexts)} contexts, {len(questions)} questions; encoding contexts…")
+    embedder = Embedder()
+    searcher, _ = in_memory_searcher(contexts, embedder, progress=True)
+
+    def rank(text, mode, k):
+        vector = embedder.encode_query(text) if mode != "bm25" else None
+        return searcher.rank(text, vector, mode=mode, top_k=k)
+
+    modes, failures = evaluate_retrieval(questions, rank, lambda hit: f"#ctx{hit.passage.id}#", lambda q: 1,
+                                         progress=_progress(console, name))
+    return Report(name, len(questions), modes, failures)
+
+
+def run_eval(questions, benchmark, path, limit, json_out, show_failures, console: Console, errors: Console,
+             check_floors: bool = False) -> int:
+    """Run the evaluation, print the table (and failures), write JSON; return the exit code."""
+    from retrieval.evaluation import FLOORS
+
+    try:
+        if benchmark:
+            report = benchmark_report(benchmark, path, limit, console)
+        else:
+            report = seed_report(Path(questions or DEFAULT_QUESTIONS), limit, console)
+    except (OSError, ValueError) as exc:
+        errors.print(f"[red]error:[/] {exc}")
+        return 2
+    console.print(_table(report))
+    if show_failures:
+        for f in report.failures:
+            console.print(f"[dim]{f.mode:7}[/] {f.question}  expected: {f.expected}  got: {f.got}", soft_wrap=True)
+    if json_out:
+        Path(json_out).write_text(json.dumps(report.to_dict(), ensure_ascii=False, indent=2), "utf-8")
+    if check_floors and not benchmark:
+        low = report.below_floors(FLOORS)
+        for line in low:
+            errors.print(f"[red]below floor:[/] {line}")
+        return 1 if low else 0
+    return 0

@@ -1,0 +1,219 @@
+"""Retrieval and answer quality as numbers: question sets, ranking metrics, and one evaluation run per mode."""
+
+from __future__ import annotations
+
+import json
+import math
+import re
+import time
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Callable, Iterable
+
+import numpy as np
+
+MODES = ("bm25", "dense", "hybrid")
+K_VALUES = (1, 5, 10)
+ANSWERABLE_TYPES = ("numeric", "fact", "paraphrase", "ambiguous", "multi")
+BENCHMARK_FILES = {"dureader": "dureader_robust_dev.json", "cmrc": "cmrc2018_dev.json", "drcd": "drcd_dev.json"}
+# Floors for `make test`: set from the figures measured when they were introduced; they only go up.
+FLOORS = {"hybrid": {"hit@5": 0.85}, "answer": {"number_acc": 0.70, "grounded": 1.0, "abstain_unans": 0.75,
+                                                 "answered_ans": 0.85}}
+
+
+@dataclass
+class Question:
+    """One labelled question: evidence snippets the right passage contains, and expected number strings."""
+
+    id: str
+    question: str
+    type: str
+    evidence: list[str] = field(default_factory=list)
+    numbers: list[str] = field(default_factory=list)
+
+    @property
+    def answerable(self) -> bool:
+        """Whether the articles answer it."""
+        return self.type != "unanswerable"
+
+
+def load_questions(path: Path) -> list[Question]:
+    """Read a questions.jsonl file (one JSON object per line; blank lines ignored)."""
+    questions = []
+    for n, line in enumerate(Path(path).read_text("utf-8").splitlines(), 1):
+        if line.strip():
+            try:
+                data = json.loads(line)
+                questions.append(Question(**{k: data[k] for k in ("id", "question", "type") },
+                                          evidence=data.get("evidence", []), numbers=data.get("numbers", [])))
+            except (ValueError, KeyError, TypeError) as exc:
+                raise ValueError(f"{path}:{n}: not a question object ({exc})") from exc
+    return questions
+
+
+def squash(text: str) -> str:
+    """Text without whitespace, for evidence matching across OCR line breaks."""
+    return re.sub(r"\s+", "", text)
+
+
+def relevance(ranked_texts: list[str], evidence: list[str]) -> list[int]:
+    """1 for each ranked passage that contains any evidence snippet, else 0."""
+    snippets = [squash(e) for e in evidence if e.strip()]
+    return [int(any(s in squash(t) for s in snippets)) for t in ranked_texts]
+
+
+def hit_at(rels: list[int], k: int) -> float:
+    """1.0 if a relevant passage is in the top k."""
+    return float(any(rels[:k]))
+
+
+def mrr_at(rels: list[int], k: int = 10) -> float:
+    """Reciprocal rank of the first relevant passage within the top k, else 0."""
+    for i, r in enumerate(rels[:k]):
+        if r:
+            return 1.0 / (i + 1)
+    return 0.0
+
+
+def ndcg_at(rels: list[int], k: int = 10, total_relevant: int | None = None) -> float:
+    """Binary-relevance nDCG@k; the ideal ranking puts all relevant passages (total_relevant) first."""
+    dcg = sum(r / math.log2(i + 2) for i, r in enumerate(rels[:k]))
+    n_rel = sum(rels) if total_relevant is None else total_relevant
+    ideal = sum(1.0 / math.log2(i + 2) for i in range(min(k, n_rel)))
+    return dcg / ideal if ideal > 0 else 0.0
+
+
+def percentile(values: list[float], q: float) -> float:
+    """The q-th percentile (0-100) of values, 0 if there are none."""
+    return float(np.percentile(values, q)) if values else 0.0
+
+
+@dataclass
+class Failure:
+    """A question a mode got wrong, for --show-failures."""
+
+    mode: str
+    question: str
+    expected: str
+    got: str
+
+
+@dataclass
+class Report:
+    """Figures per mode, and the failures behind them."""
+
+    dataset: str
+    questions: int
+    modes: dict[str, dict[str, float]]
+    failures: list[Failure]
+
+    def to_dict(self) -> dict:
+        """The --json form: {"dataset", "questions", "modes": {mode: {metric: value}}}."""
+        return {"dataset": self.dataset, "questions": self.questions, "modes": self.modes}
+
+    def below_floors(self, floors: dict = FLOORS) -> list[str]:
+        """Each metric under its floor, as 'mode metric value < floor'."""
+        out = []
+        for mode, metrics in floors.items():
+            for name, floor in metrics.items():
+                value = self.modes.get(mode, {}).get(name)
+                if value is not None and value + 1e-9 < floor:
+                    out.append(f"{mode} {name} {value:.3f} < floor {floor:.3f}")
+        return out
+
+
+def _preview(text: str, n: int = 60) -> str:
+    text = text.replace("\n", " ")
+    return text if len(text) <= n else text[: n - 1] + "…"
+
+
+def evaluate_retrieval(questions: list[Question], rank: Callable[[str, str, int], list], passage_text: Callable,
+                       total_relevant: Callable[[Question], int], modes: Iterable[str] = MODES,
+                       progress: Callable[[Iterable], Iterable] = lambda x: x) -> tuple[dict, list[Failure]]:
+    """hit@k, MRR@10, nDCG@10 and latency for each retrieval mode over the answerable questions."""
+    figures, failures = {}, []
+    scored = [q for q in questions if q.answerable and q.evidence]
+    for mode in modes:
+        hits = {k: [] for k in K_VALUES}
+        mrr, ndcg, times = [], [], []
+        for q in progress(scored):
+            started = time.perf_counter()
+            ranked = rank(q.question, mode, max(K_VALUES))
+            times.append((time.perf_counter() - started) * 1000)
+            rels = relevance([passage_text(r) for r in ranked], q.evidence)
+            for k in K_VALUES:
+                hits[k].append(hit_at(rels, k))
+            mrr.append(mrr_at(rels, 10))
+            ndcg.append(ndcg_at(rels, 10, total_relevant(q)))
+            if not rels[:5] or not any(rels[:5]):
+                failures.append(Failure(mode, q.question, q.evidence[0],
+                                        _preview(passage_text(ranked[0])) if ranked else "(nothing)"))
+        n = max(len(scored), 1)
+        figures[mode] = {**{f"hit@{k}": sum(v) / n for k, v in hits.items()}, "mrr@10": sum(mrr) / n,
+                         "ndcg@10": sum(ndcg) / n, "p50_ms": percentile(times, 50), "p95_ms": percentile(times, 95)}
+    return figures, failures
+
+
+def evaluate_answers(questions: list[Question], ask: Callable[[str], object],
+                     progress: Callable[[Iterable], Iterable] = lambda x: x) -> tuple[dict, list[Failure]]:
+    """Number accuracy, grounded-number share, abstention and answered rates, and latency of the full pipeline."""
+    failures = []
+    correct = with_numbers = grounded = total_numbers = 0
+    abstained = unanswerable = answered = answerable = 0
+    hits5 = []
+    times = []
+    for q in progress(questions):
+        started = time.perf_counter()
+        answer = ask(q.question)
+        times.append((time.perf_counter() - started) * 1000)
+        data = answer.to_dict()
+        citations = data["citations"]
+        for number in data["numbers"]:
+            total_numbers += 1
+            cited = citations[number["citation"] - 1]["text"] if 0 < number["citation"] <= len(citations) else ""
+            grounded += int(number["text"] in cited and number["text"] in data["answer"])
+        if q.answerable:
+            answerable += 1
+            answered += int(data["answerable"])
+            if not data["answerable"]:
+                failures.append(Failure("answer", q.question, "an answer", _preview(data["answer"])))
+            if q.evidence:
+                hits5.append(hit_at(relevance([c["text"] for c in citations], q.evidence), 5))
+            if q.numbers:
+                with_numbers += 1
+                text = squash(data["answer"])
+                ok = data["answerable"] and all(squash(n) in text for n in q.numbers)
+                correct += int(ok)
+                if not ok and data["answerable"]:
+                    failures.append(Failure("answer", q.question, " ".join(q.numbers), _preview(data["answer"], 120)))
+        else:
+            unanswerable += 1
+            abstained += int(not data["answerable"])
+            if data["answerable"]:
+                failures.append(Failure("answer", q.question, "abstain", _preview(data["answer"], 120)))
+    figures = {
+        "hit@5": sum(hits5) / len(hits5) if hits5 else 0.0,
+        "number_acc": correct / with_numbers if with_numbers else 0.0,
+        "grounded": grounded / total_numbers if total_numbers else 1.0,
+        "abstain_unans": abstained / unanswerable if unanswerable else 0.0,
+        "answered_ans": answered / answerable if answerable else 0.0,
+        "p50_ms": percentile(times, 50),
+        "p95_ms": percentile(times, 95),
+    }
+    return figures, failures
+
+
+def load_squad(path: Path, limit: int = 0) -> tuple[list[str], list[Question]]:
+    """Distinct contexts and their questions from a SQuAD-format file; evidence is the question's own context."""
+    data = json.loads(Path(path).read_text("utf-8"))
+    contexts: dict[str, int] = {}
+    questions = []
+    for article in data["data"]:
+        for paragraph in article["paragraphs"]:
+            context = paragraph["context"]
+            index = contexts.setdefault(context, len(contexts))
+            for qa in paragraph["qas"]:
+                questions.append(Question(str(qa.get("id", len(questions))), qa["question"], "fact", [f"#ctx{index}#"]))
+    if limit:
+        questions = questions[:limit]
+    return list(contexts), questions
