@@ -19,12 +19,15 @@ from retrieval.tokenizer import simplify, tokenize
 # Calibrated on tests/data/questions.jsonl (see `newsqa eval`): below this share of the question's
 # content words found in the cited passages, the articles are taken not to answer it.
 MIN_COVERAGE = 0.5
+MIN_READING_COVERAGE = 0.6
 MAX_READINGS = 4
 NUMERIC_RE = re.compile(r"多少|几[个家名人户笔成项次亿万天月]|几成|多大|多高|多长|多久|比例|比率|占比|百分之|数量|规模|金额|总额|额度|"
                         r"率|how many|how much|percent|rate")
 WHEN_RE = re.compile(r"什么时候|何时|哪天|哪一天|几月|几号|日期|when")
 PERCENT_RE = re.compile(r"率|比例|比率|占比|百分|几成|percent|rate|增长|增速|下降")
 COUNT_RE = re.compile(r"(?:多少|几)(个|家|名|人|户|笔|辆|项|件|台|片|口|条|座|次|批|位|只|张|份|场|吨|亩|支)")
+QUESTION_WORDS_RE = re.compile(r"(?:多少|几)[个家名人户笔辆项件台片口条座次批位只张份场吨亩支天年月号]?|是多少|一共|总共|分别|现在|目前|"
+                               r"请问|告诉我|是谁|是什么|什么时候|叫什么名字|什么名字|名字|叫什么|多长时间|有什么|什么|哪些|哪个|哪家|哪里|哪天|怎么样|怎样|如何|了吗|吗|呢")
 YEAR_RE = re.compile(r"(\d{4})年")
 
 
@@ -41,9 +44,11 @@ class QuestionIntent:
     metrics: list[str]
     numeric: bool
     kind: str | None  # percent | money | count | date | None
+    kind_strict: bool  # said outright (多少钱, 多少家), not inferred from the metric
     measure: str | None  # 家 in 多少家
     year: str | None
     tokens: list[str]
+    content: list[str]  # words that say what is asked about, without question words
 
     @classmethod
     def parse(cls, question: str) -> "QuestionIntent":
@@ -52,21 +57,26 @@ class QuestionIntent:
         places = [p for p in gazetteer().find(q) if p not in GENERIC]
         metrics = find_metrics(q)
         count = COUNT_RE.search(q)
+        strict = True
         if WHEN_RE.search(q):
             kind = "date"
-        elif any(w in q for w in MONEY_WORDS) or (set(metrics) & {"贷款", "授信", "融资", "投资", "销售额", "资金", "电费", "价格"}
-                                                  and not PERCENT_RE.search(q)):
+        elif count:
+            kind = "count"
+        elif any(w in q for w in MONEY_WORDS):
             kind = "money"
         elif PERCENT_RE.search(q):
             kind = "percent"
-        elif count:
-            kind = "count"
+        elif set(metrics) & {"贷款", "授信", "融资", "投资", "销售额", "资金", "电费", "价格"}:
+            kind, strict = "money", False
         else:
             kind = None
         numeric = bool(NUMERIC_RE.search(q)) or kind in ("percent", "money", "count", "date")
         year = YEAR_RE.search(q)
-        return cls(question, places, metrics, numeric, kind, count.group(1) if count else None,
-                   year.group(1) if year else None, tokenize(question))
+        stripped = QUESTION_WORDS_RE.sub(" ", q)
+        content = [t for t in dict.fromkeys(tokenize(stripped)) if len(t) > 1 and t not in gazetteer().alias_to_place
+                   and t not in GENERIC and not find_metrics(t)]
+        return cls(question, places, metrics, numeric, kind, strict, count.group(1) if count else None,
+                   year.group(1) if year else None, tokenize(question), content)
 
 
 @dataclass
@@ -127,12 +137,12 @@ def _metric_match(mention: NumberMention, intent: QuestionIntent) -> bool:
     wanted = [m for m in intent.metrics if m in SPECIFIC] or intent.metrics
     if not wanted:
         return False
-    label = simplify(mention.label or "")
+    label = simplify((mention.label or "") + " " + mention.extras.get("after", ""))
     return mention.metric in wanted or any(m in find_metrics(label) for m in wanted)
 
 
 def _kind_match(mention: NumberMention, intent: QuestionIntent) -> bool:
-    if intent.kind is None:
+    if intent.kind is None or not intent.kind_strict:
         return mention.kind != "date"
     if intent.kind == "count":
         return mention.kind == "count" and (intent.measure is None or intent.measure in mention.unit
@@ -143,14 +153,55 @@ def _kind_match(mention: NumberMention, intent: QuestionIntent) -> bool:
 def _score(mention: NumberMention, hit_rank: int, hit: Hit, top: float, intent: QuestionIntent) -> float:
     score = (hit.score / top if top > 0 else 0.0) * (0.92 ** hit_rank)
     score *= 3.0 if _metric_match(mention, intent) else 1.0
-    score *= 2.0 if _kind_match(mention, intent) else 0.2
+    score *= 2.0 if mention.kind == intent.kind else 1.0
     if intent.places:
-        score *= 1.5 if mention.subject in intent.places else 0.4
+        score *= 1.5 if mention.subject in intent.places else 1.0
     if intent.year:
         score *= 1.3 if intent.year in (mention.date or "") else 1.0
-    label_words = set(tokenize(mention.label or ""))
-    score *= 1.0 + 0.2 * len(label_words & set(intent.tokens))
+    # How much of the question the number's own sentence says (小米…98英寸 → 2万元以下, not 10万元).
+    words = _content_words(intent)
+    if words:
+        sentence = simplify(mention.extras.get("sentence", ""))
+        near = simplify((mention.label or "") + mention.extras.get("after", ""))
+        total = sum(len(w) for w in words)
+        score *= 1.0 + 2.0 * sum(len(w) for w in words if w in sentence) / total
+        score *= 1.0 + 1.0 * sum(len(w) for w in words if w in near) / total
     return score
+
+
+def reading_coverage(intent: QuestionIntent, reading: Reading) -> float:
+    """Share (by characters) of the question's content words found in the reading's passage or headline."""
+    words = _content_words(intent)
+    if not words:
+        return 1.0
+    m = reading.mention
+    text = simplify(" ".join([m.extras.get("sentence", ""), m.label or "", m.extras.get("passage", "")]))
+    return sum(len(w) for w in words if w in text) / sum(len(w) for w in words)
+
+
+def _content_words(intent: QuestionIntent) -> set[str]:
+    """The question's words that say what it is about (not places, metrics or question words)."""
+    return set(intent.content)
+
+
+def unknown_words(intent: QuestionIntent, corpus_text: str) -> list[str]:
+    """Chinese content words the corpus never uses (房价, 下载): the articles cannot answer about them."""
+    out = []
+    for word in intent.content:
+        if not re.search(r"[\u4e00-\u9fff]", word) or word in corpus_text:
+            continue
+        core = re.sub(r"^[对给在把被向为从于和与]|[了的着过吗呢]$", "", word)
+        if core and core in corpus_text:
+            continue  # 发了, 对小微: a function character glued on by the tokenizer
+        # A compound (互联网服务) is known when it splits into two known words.
+        if any(word[:i] in corpus_text and word[i:] in corpus_text for i in range(2, len(word) - 1)):
+            continue
+        out.append(word)
+    return out
+
+
+def _mention_places(mention: NumberMention) -> set[str]:
+    return {mention.subject, *mention.extras.get("places", [])} - {None}
 
 
 def _context(mention: NumberMention, mentions: list[NumberMention], text: str) -> list[NumberMention]:
@@ -202,11 +253,14 @@ def not_found(question: str, hits: list[Hit], reason: str) -> Answer:
     return Answer(question, text, False, [], hits)
 
 
-def build_answer(question: str, hits: list[Hit], known_places: set[str]) -> Answer:
+def build_answer(question: str, hits: list[Hit], known_places: set[str], corpus_text: str = "") -> Answer:
     """Answer a question from its ranked passages; abstain when they do not answer it."""
     intent = QuestionIntent.parse(question)
     if not hits:
         return not_found(question, hits, "语料为空")
+    unknown = unknown_words(intent, corpus_text) if corpus_text else []
+    if unknown:
+        return not_found(question, hits, f"文章里没有提到“{'、'.join(unknown)}”")
     missing = [p for p in intent.places if p not in known_places]
     if missing:
         return not_found(question, hits, f"文章没有提到{'、'.join(missing)}")
@@ -216,11 +270,11 @@ def build_answer(question: str, hits: list[Hit], known_places: set[str]) -> Answ
     coverage = _coverage(intent, hits)
     if coverage < MIN_COVERAGE:
         return not_found(question, hits, "文章里没有问题中的关键词")
-    if intent.numeric:
+    if intent.numeric and intent.kind != "date":
         answer = _numeric_answer(question, intent, hits)
     else:
         answer = None
-    if answer is None and (not intent.numeric or intent.kind is None):
+    if answer is None and (not intent.numeric or intent.kind in (None, "date")):
         answer = _sentence_answer(question, intent, hits)
     if answer is None:
         what = "、".join(m for m in intent.metrics if m in SPECIFIC) or "相应的数字"
@@ -242,21 +296,35 @@ def _numeric_answer(question: str, intent: QuestionIntent, hits: list[Hit]) -> A
                 continue
             if intent.metrics and [x for x in intent.metrics if x in SPECIFIC] and not _metric_match(m, intent):
                 continue  # the question names a specific metric: only numbers of that metric answer it
-            if intent.places and m.subject not in intent.places and not (
-                    m.subject is None and set(p.article_places) & set(intent.places)):
+            if intent.places and not _mention_places(m) & set(intent.places):
                 continue
+            m.extras["passage"] = p.index_text
             candidates.append(Reading(m, rank + 1, _score(m, rank, hit, top, intent), _context(m, mentions, p.text)))
     if not candidates:
         return None
     candidates.sort(key=lambda r: -r.score)
+    per_place: list[Reading] = []
+    if len(intent.places) > 1:
+        # 綦江和南岸的复工率: the best reading for each place asked about, in the question's order.
+        per_place = [next((r for r in candidates if place in _mention_places(r.mention)), None) for place in intent.places]
+        candidates = [r for r in per_place if r] + [r for r in candidates if r not in per_place]
     best = candidates[0]
+    best_passage = hits[best.citation - 1].passage
+    if intent.year and intent.year not in best_passage.text and intent.year not in (best_passage.headline or ""):
+        return None  # the articles give this figure for another year
+    if reading_coverage(intent, best) < MIN_READING_COVERAGE:
+        return None
     readings = [best]
     # Several valid readings: other subjects (or other labels) whose numbers score close to the best.
     for r in candidates[1:]:
-        if len(readings) >= MAX_READINGS or r.score < 0.5 * best.score:
+        if len(readings) >= MAX_READINGS:
             break
+        if r.score < 0.5 * best.score and not (len(intent.places) > 1 and r in per_place):
+            continue
         same = any(r.mention.text == x.mention.text and r.mention.subject == x.mention.subject for x in readings)
-        if not same and (r.mention.subject != best.mention.subject or _metric_match(r.mention, intent)):
+        if len(intent.places) > 1 and r in per_place and not same:
+            readings.append(r)
+        elif not same and (r.mention.subject != best.mention.subject or _metric_match(r.mention, intent)):
             readings.append(r)
     used = sorted({r.citation for r in readings})
     renumber = {old: new for new, old in enumerate(used, 1)}

@@ -31,3 +31,8 @@ class BM25Index:
         if not tokens:
             return np.zeros(self._size, dtype=np.float32)
         return np.asarray(self._model.get_scores(tokens), dtype=np.float32)
+
+    @property
+    def vocabulary(self) -> set[str]:
+        """Every token the indexed passages contain."""
+        return set(self._model.vocab_dict) if self._size else set()

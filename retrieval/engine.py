@@ -125,6 +125,9 @@ class Engine:
         self.passages = stored.passages
         self.manifest = stored.manifest
         self._by_id = {p.id: i for i, p in enumerate(self.passages)}
+        from retrieval.tokenizer import simplify
+
+        self.corpus_text = simplify("\n".join(p.index_text for p in self.passages))
         self.known_places = {place for p in self.passages for place in (*p.places, *p.article_places)}
         self._searcher = Searcher(self.passages, BM25Index([p.index_text for p in self.passages]), stored.dense)
 
@@ -146,7 +149,7 @@ class Engine:
         from retrieval.answer import build_answer
 
         hits = self.search(question, top_k=top_k, mode=mode)
-        return build_answer(question.strip(), hits, self.known_places)
+        return build_answer(question.strip(), hits, self.known_places, self.corpus_text)
 
     def passage(self, passage_id: str) -> Passage | None:
         """The passage with this id, or None."""

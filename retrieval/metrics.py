@@ -11,6 +11,7 @@ METRICS: dict[str, list[str]] = {
     "达产率": ["达产率", "产能恢复率"],
     "增长": ["同比增长", "增长", "增速", "增幅", "增加", "提高", "上涨", "涨"],
     "下降": ["同比下降", "下降", "下滑", "减少", "跌幅", "降低"],
+    "利率": ["利率", "贷款利率", "费率", "担保费率", "利息", "贴息"],
     "贷款": ["贷款", "信贷", "再贷款", "信用贷款", "贷"],
     "授信": ["授信", "授信额度", "新增授信"],
     "融资": ["融资", "社会融资规模", "融资贷款", "质押融资", "融资额"],
@@ -36,7 +37,7 @@ _FORMS = sorted(((form, canon) for canon, forms in METRICS.items() for form in f
 _FORM_RE = re.compile("|".join(re.escape(f) for f, _ in _FORMS))
 _CANON = dict(_FORMS)
 # Metrics specific enough to decide between readings; the generic ones (企业, 人) only help ranking.
-SPECIFIC = {"复工率", "返岗率", "达产率", "贷款", "授信", "融资", "专利", "电费", "销售额", "投资", "价格", "面积", "订单"}
+SPECIFIC = {"利率", "复工率", "返岗率", "达产率", "贷款", "授信", "融资", "专利", "电费", "销售额", "投资", "价格", "面积", "订单"}
 
 
 def canonical(form: str) -> str | None:

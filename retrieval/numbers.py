@@ -33,7 +33,7 @@ _MEASURES = {
 _MEASURE_KIND = {word: kind for kind, words in _MEASURES.items() for word in words}
 _MEASURE = "(?:" + "|".join(sorted(map(re.escape, _MEASURE_KIND), key=len, reverse=True)) + ")"
 _UNIT = rf"(?:{_CURRENCY}|%|％|‰|成|{_MEASURE})"
-_PREFIX_Q = r"(?:超过|超|将近|接近|近|约|大约|逾|不到|不足|不少于|至少|高达|多达|上|数|几)"
+_PREFIX_Q = r"(?:不高于|不低于|不超过|最高|最低|超过|超|将近|接近|近|约|大约|逾|不到|不足|不少于|至少|高达|多达|上|数|几)"
 _SUFFIX_Q = r"(?:以上|以下|以内|左右|上下|之多|多|余)"
 _DASH = r"(?:-|－|—|–|~|～|至|到)"
 
@@ -164,6 +164,13 @@ def _number_mentions(text: str) -> list[NumberMention]:
         base = parse_numeral(n1) if n1 else 1.0
         if base is None:
             continue
+        pair = re.fullmatch(r"([一二三四五六七八九])([二三四五六七八九])", _squash(n1)) if n1 else None
+        if pair and not g["n2"]:
+            # 五六欧元 is "five or six", not 56
+            low, high = parse_numeral(pair.group(1)), parse_numeral(pair.group(2))
+            if high == low + 1:
+                base = low
+                g["n2"], g["m2"] = pair.group(2), None
         value = _scaled(base, m1)
         value_max = None
         if g["n2"]:
@@ -250,11 +257,31 @@ def _clause_before(text: str, start: int, limit: int = 24) -> str:
     return parts[-1] if parts else ""
 
 
+def _clause_after(text: str, end: int, limit: int = 16) -> str:
+    """The rest of the number's clause (发放500万元信用贷款 → 信用贷款)."""
+    rest = _CLAUSE_BREAK.split(text[end:end + limit], maxsplit=1)
+    return rest[0] if rest else ""
+
+
+def _sentence_of(text: str, position: int) -> str:
+    """The sentence around position."""
+    start = max(text.rfind(c, 0, position) for c in "。！？；\n") + 1
+    ends = [i for i in (text.find(c, position) for c in "。！？；\n") if i >= 0]
+    return text[start:min(ends) + 1 if ends else len(text)]
+
+
 def _label(text: str, mention: NumberMention, previous_end: int) -> tuple[str | None, str | None]:
     """What the number measures: the metric named just before it in its clause, else the clause's noun."""
     lead = _clause_before(text, mention.start)
     lead = lead[max(0, len(lead) - (mention.start - previous_end)):] if mention.start - previous_end < len(lead) else lead
     found = last_metric(lead)
+    if not found:
+        sentence_start = max(text.rfind(c, 0, mention.start) for c in "。！？；\n") + 1
+        wider = text[max(sentence_start, previous_end, mention.start - 30):mention.start]
+        found = last_metric(wider)
+        if found:
+            clause = [c for c in _CLAUSE_BREAK.split(wider) if found[0] in c]
+            lead = clause[-1] if clause else found[0]
     lead = _FILLER_TAIL.sub("", lead)
     lead = _FILLER_HEAD.sub("", lead)
     lead = lead.strip("的了")
@@ -266,9 +293,23 @@ def _label(text: str, mention: NumberMention, previous_end: int) -> tuple[str | 
         # Prefer the full term that ends with the metric (规模以上工业企业复工率 → 复工率 is the metric).
         return form if len(lead) > 12 or not lead else lead, canon
     if lead and len(lead) >= 2:
-        label = lead[-10:]
+        label = _tail_words(lead, 10)
         return label, canonical(label)
     return None, None
+
+
+def _tail_words(text: str, limit: int) -> str:
+    """The last whole words of text, at most limit characters (no half words in labels)."""
+    if len(text) <= limit:
+        return text
+    import jieba
+
+    out = ""
+    for word in reversed(jieba.lcut(text)):
+        if len(out) + len(word) > limit:
+            break
+        out = word + out
+    return out or text[-limit:]
 
 
 class SubjectResolver:
@@ -276,9 +317,18 @@ class SubjectResolver:
 
     def __init__(self, article_places: list[str] | None = None, headline: str | None = None):
         places = [p for p in (article_places or []) if p not in GENERIC]
+        self.article_places = places
         self.default_place = places[0] if places else ((article_places or [None])[0])
         orgs = _ORG_RE.findall(headline or "")
         self.default_org = orgs[0] if orgs else None
+
+    def places(self, text: str, position: int) -> list[str]:
+        """Every specific place the number's sentence names (before or after it), else the article's places."""
+        start = max(text.rfind(c, 0, position) for c in "。！？\n") + 1
+        ends = [i for i in (text.find(c, position) for c in "。！？\n") if i >= 0]
+        sentence = text[start:min(ends) if ends else len(text)]
+        named = [p for p in gazetteer().find(sentence) if p not in GENERIC]
+        return named or list(self.article_places)
 
     def __call__(self, text: str, position: int) -> str | None:
         """The nearest place named before position in its sentence, or the article's."""
@@ -289,11 +339,10 @@ class SubjectResolver:
             best = gazetteer().alias_to_place[m.group()]
         if best and best not in GENERIC:
             return best
-        if any(p in before for p in ("该公司", "公司", "企业负责人")) and self.default_org:
+        if any(p in before for p in ("全市", "我市")) and "重庆" in self.article_places:
+            return "重庆"
+        if any(p in before for p in ("该公司", "企业负责人")) and self.default_org:
             return self.default_org
-        orgs = _ORG_RE.findall(before)
-        if orgs and not best:
-            return orgs[-1]
         if any(p in before for p in _SUBJECT_PRONOUNS) or not best:
             return self.default_place or best
         return best
@@ -326,6 +375,9 @@ def extract_numbers(text: str, article_places: list[str] | None = None, headline
             m.label, m.metric = _label(text, m, previous_end)
             m.subject = subject_of(text, m.start)
             m.date = _date_for(text, m, dates)
+            m.extras["places"] = subject_of.places(text, m.start)
+            m.extras["after"] = _clause_after(text, m.end)
+            m.extras["sentence"] = _sentence_of(text, m.start)
         previous_end = m.end
     return mentions
 
