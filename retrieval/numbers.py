@@ -17,7 +17,7 @@ from retrieval.places import GENERIC, gazetteer
 from retrieval.text import normalize_char
 
 _WS = r"[ \t\u3000]*(?:\n[ \t\u3000]*)?"  # OCR spaces or one line break inside a number
-_ARABIC = rf"\d+(?:,\d{{3}})*(?:{_WS}\.{_WS}\d+)?"
+_ARABIC = rf"\d+(?:[,，]\d{{3}})*(?:{_WS}[.．]{_WS}\d+)?"
 _CN_DIGIT = "零〇一二两三四五六七八九"
 _CN_NUMERAL = rf"[{_CN_DIGIT}十百千]+(?:点[{_CN_DIGIT}]+)?"
 _NUM = rf"(?:{_ARABIC}|{_CN_NUMERAL})"
@@ -38,8 +38,8 @@ _SUFFIX_Q = r"(?:以上|以下|以内|左右|上下|之多|多|余)"
 _DASH = r"(?:-|－|—|–|~|～|至|到)"
 
 _NUMBER_RE = re.compile(
-    rf"(?P<pq>{_PREFIX_Q})?"
-    rf"(?P<n1>{_NUM})?(?P<q1>余|多)?(?P<m1>{_MAG})?"
+    rf"(?!{_DASH})(?P<pq>{_PREFIX_Q})?"
+    rf"(?P<n1>{_NUM})?(?P<q1>余|多)?(?P<m1>{_MAG})?(?P<u1>%|％(?={_WS}{_DASH}))?"
     rf"(?:{_WS}(?P<dash>{_DASH}){_WS}(?P<n2>{_NUM})(?P<q2>余|多)?(?P<m2>{_MAG})?)?"
     rf"(?P<q3>余|多)?{_WS}(?P<unit>{_UNIT})?(?P<sq>{_SUFFIX_Q})?"
 )
@@ -133,7 +133,7 @@ def _number_mentions(text: str) -> list[NumberMention]:
     mentions = []
     for m in _NUMBER_RE.finditer(text):
         g = m.groupdict()
-        n1, m1, unit = g["n1"], g["m1"], g["unit"]
+        n1, m1, unit = g["n1"], g["m1"], g["unit"] or g["u1"]
         if not n1 and not m1:
             continue
         if n1 is None:

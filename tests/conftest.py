@@ -1,0 +1,61 @@
+"""Shared fixtures: one embedding model and one built index per test session, copied where tests write."""
+
+from __future__ import annotations
+
+import os
+import shutil
+from pathlib import Path
+
+import pytest
+
+os.environ.setdefault("HF_HUB_OFFLINE", "1")
+REPO = Path(__file__).resolve().parents[1]
+SEEDS = REPO / "seeds"
+
+
+@pytest.fixture(scope="session")
+def embedder():
+    """The bundled m3e-small model, loaded once."""
+    from embeddings import Embedder
+
+    return Embedder()
+
+
+@pytest.fixture(scope="session")
+def built(tmp_path_factory, embedder):
+    """A corpus copy and its index built once: (corpus_dir, index_dir)."""
+    from retrieval.config import Settings
+    from retrieval.engine import Engine
+
+    root = tmp_path_factory.mktemp("built")
+    corpus, index = root / "corpus", root / "index"
+    shutil.copytree(SEEDS, corpus)
+    Engine(Settings(corpus, index), embedder=embedder).open()
+    return corpus, index
+
+
+@pytest.fixture(scope="session")
+def engine(built, embedder):
+    """A read-only engine over the seed corpus (tests must not add articles to it)."""
+    from retrieval.config import Settings
+    from retrieval.engine import Engine
+
+    corpus, index = built
+    e = Engine(Settings(corpus, index), embedder=embedder)
+    report = e.open()
+    assert not report.rebuilt
+    return e
+
+
+@pytest.fixture
+def fresh_engine(built, embedder, tmp_path):
+    """A private copy of corpus and index, for tests that add articles or damage files."""
+    from retrieval.config import Settings
+    from retrieval.engine import Engine
+
+    corpus, index = built
+    shutil.copytree(corpus, tmp_path / "corpus")
+    shutil.copytree(index, tmp_path / "index")
+    e = Engine(Settings(tmp_path / "corpus", tmp_path / "index"), embedder=embedder)
+    e.open()
+    return e

@@ -1,0 +1,149 @@
+"""The number table: every case states the exact mention text, value(s), unit, kind and qualifier."""
+
+from __future__ import annotations
+
+import pytest
+
+from retrieval.numbers import extract_numbers, parse_numeral
+
+# (text, mention text, value, value_max, unit, kind, qualifier)
+CASES = [
+    # percentages
+    ("复工率99.26%", "99.26%", 99.26, None, "%", "percent", None),
+    ("复工复产率达100%。", "100%", 100, None, "%", "percent", None),
+    ("增长百分之十二点五", "百分之十二点五", 12.5, None, "%", "percent", None),
+    ("九成企业复工", "九成", 90, None, "%", "percent", None),
+    ("七成五的员工", "七成五", 75, None, "%", "percent", None),
+    ("返岗率74%。", "74%", 74, None, "%", "percent", None),
+    ("开工率超97%", "超97%", 97, None, "%", "percent", "超"),
+    ("复工率已近90%", "近90%", 90, None, "%", "percent", "近"),
+    ("同比增长60.9%", "60.9%", 60.9, None, "%", "percent", None),
+    ("占全县的93%；", "93%", 93, None, "%", "percent", None),
+    ("收入跌幅超90%。", "超90%", 90, None, "%", "percent", "超"),
+    ("下浮10%以上", "10%以上", 10, None, "%", "percent", "以上"),
+    ("利率3%左右", "3%左右", 3, None, "%", "percent", "左右"),
+    ("原则上不高于1%。", "不高于1%", 1, None, "%", "percent", "不高于"),
+    ("降低0.5个百分点", "0.5个百分点", 0.5, None, "个百分点", "percent_point", None),
+    ("复工率９９．２６％", "９９．２６％", 99.26, None, "%", "percent", None),
+    ("贷款利率2.65%", "2.65%", 2.65, None, "%", "percent", None),
+    ("从20%提高到至40%", "20%", 20, None, "%", "percent", None),
+    # money
+    ("累计发放贷款9.89亿元", "9.89亿元", 9.89e8, None, "元", "money", None),
+    ("增量累计达到4926.13亿元", "4926.13亿元", 4926.13e8, None, "元", "money", None),
+    ("发放500万元信用贷款", "500万元", 5e6, None, "元", "money", None),
+    ("返还资金294.94万元；", "294.94万元", 2949400, None, "元", "money", None),
+    ("价位拉到2万元以下", "2万元以下", 20000, None, "元", "money", "以下"),
+    ("每辆可卖到25欧元", "25欧元", 25, None, "欧元", "money", None),
+    ("累计实现8000余万美元撮合交易", "8000余万美元", 8e7, None, "美元", "money", "余"),
+    ("成功融资近亿元", "近亿元", 1e8, None, "元", "money", "近"),
+    ("出口贸易额达1.5亿元", "1.5亿元", 1.5e8, None, "元", "money", None),
+    ("资金611.3亿元", "611.3亿元", 611.3e8, None, "元", "money", None),
+    ("缓缴社会保险费1830万余元", "1830万余元", 1830e4, None, "元", "money", "余"),
+    ("总投资300多亿元的", "300多亿元", 300e8, None, "元", "money", "多"),
+    ("获得超过2亿元的融资贷款", "超过2亿元", 2e8, None, "元", "money", "超过"),
+    ("年产值约1亿元", "约1亿元", 1e8, None, "元", "money", "约"),
+    ("授信额度9700万元", "9700万元", 9700e4, None, "元", "money", None),
+    ("减负超600亿元", "超600亿元", 600e8, None, "元", "money", "超"),
+    ("过去一辆只能卖五六欧元", "五六欧元", 5, 6, "欧元", "money", None),
+    ("共计三千万元", "三千万元", 3e7, None, "元", "money", None),
+    ("融资15.76亿\n元", "15.76亿\n元", 15.76e8, None, "元", "money", None),
+    ("资金1,200万元", "1,200万元", 1200e4, None, "元", "money", None),
+    # counts with measure words
+    ("该区上报企业6481家", "6481家", 6481, None, "家", "count", None),
+    ("518名农民工", "518名", 518, None, "名", "count", None),
+    ("企业已开工4307户", "4307户", 4307, None, "户", "count", None),
+    ("共完成2187笔订单", "2187笔", 2187, None, "笔", "count", None),
+    ("对8口工厂井", "8口", 8, None, "口", "count", None),
+    ("成车有700多辆。", "700多辆", 700, None, "辆", "count", "多"),
+    ("永康有3200多家跨境电商", "3200多家", 3200, None, "家", "count", "多"),
+    ("口罩超36.5万片", "超36.5万片", 365000, None, "片", "count", "超"),
+    ("返岗员工已达108620人", "108620人", 108620, None, "人", "count", None),
+    ("为10万余企业", "10万余", 100000, None, "", "number", "余"),
+    ("销量一举突破1000万台", "1000万台", 1e7, None, "台", "count", None),
+    ("有上千家企业正在使用", "上千家", 1000, None, "家", "count", "上"),
+    ("逾百家企业", "逾百家", 100, None, "家", "count", "逾"),
+    ("14名民营医院医护人员", "14名", 14, None, "名", "count", None),
+    ("三十五家企业", "三十五家", 35, None, "家", "count", None),
+    ("两个站点", "两个", 2, None, "个", "count", None),
+    ("约3000人", "约3000人", 3000, None, "人", "count", "约"),
+    ("50个左右", "50个左右", 50, None, "个", "count", "左右"),
+    ("不到20家", "不到20家", 20, None, "家", "count", "不到"),
+    ("超过1000人", "超过1000人", 1000, None, "人", "count", "超过"),
+    ("累计走访44.1万户市场主体", "44.1万户", 441000, None, "户", "count", None),
+    ("６４８１家", "６４８１家", 6481, None, "家", "count", None),
+    ("10多名技术人员", "10多名", 10, None, "名", "count", "多"),
+    ("解决各类难题80余个", "80余个", 80, None, "个", "count", "余"),
+    ("获得了20余件专利", "20余件", 20, None, "件", "count", "余"),
+    ("提出11条硬举措", "11条", 11, None, "条", "count", None),
+    ("包裹量达223668单", "223668单", 223668, None, "单", "count", None),
+    ("共14个项目", "14个", 14, None, "个", "count", None),
+    # measures, durations, ratios
+    ("全长4.63公里", "4.63公里", 4.63, None, "公里", "measure", None),
+    ("84消毒液1000公斤", "1000公斤", 1000, None, "公斤", "measure", None),
+    ("鲜鸡蛋3000吨", "3000吨", 3000, None, "吨", "measure", None),
+    ("建仓面积近8万平方米", "近8万平方米", 80000, None, "平方米", "measure", "近"),
+    ("杯壁只有0.11毫米", "0.11毫米", 0.11, None, "毫米", "measure", None),
+    ("增长达5.5倍", "5.5倍", 5.5, None, "倍", "ratio", None),
+    ("仅用时4天", "4天", 4, None, "天", "duration", None),
+    ("担保期限为24个月", "24个月", 24, None, "个月", "duration", None),
+    ("不到24小时", "不到24小时", 24, None, "小时", "duration", "不到"),
+    # ranges
+    ("预计可获得资金补助3亿-5亿元", "3亿-5亿元", 3e8, 5e8, "元", "money", None),
+    ("培育3-5个国家级服务平台", "3-5个", 3, 5, "个", "count", None),
+    ("10%-20%的企业", "10%-20%", 10, 20, "%", "percent", None),
+    # dates (value is the year when one is given)
+    ("截至3月17日，", "3月17日", None, None, "", "date", None),
+    ("2月23日下午1点，搭载", "2月23日下午1点", None, None, "", "date", None),
+    ("2022年前三季度，全市", "2022年前三季度", 2022, None, "", "date", None),
+    ("仅12月3日和4日我们", "12月3日和4日", None, None, "", "date", None),
+    ("执行时间为2月1日至6月30日。", "2月1日至6月30日", None, None, "", "date", None),
+    ("1-2月，广东", "1-2月", None, None, "", "date", None),
+    ("3 月 20 日，以", "3 月 20 日", None, None, "", "date", None),
+    ("2019年4月，哈尔斯", "2019年4月", 2019, None, "", "date", None),
+]
+
+
+@pytest.mark.parametrize("text,mention,value,value_max,unit,kind,qualifier", CASES, ids=[c[0] for c in CASES])
+def test_number_table(text, mention, value, value_max, unit, kind, qualifier):
+    found = [m for m in extract_numbers(text) if m.text == mention]
+    assert found, f"{mention!r} not found in {text!r}: {[m.text for m in extract_numbers(text)]}"
+    m = found[0]
+    assert text[m.start:m.end] == mention
+    assert m.value == pytest.approx(value) if value is not None else m.value is None
+    assert m.value_max == pytest.approx(value_max) if value_max is not None else m.value_max is None
+    assert (m.unit, m.kind, m.qualifier) == (unit, kind, qualifier)
+
+
+def test_table_is_large_enough():
+    assert len(CASES) >= 80
+
+
+@pytest.mark.parametrize("text", ["一手抓疫情防控", "COVID-19疫情", "5G时代", "零部件企业", "一定能化危为机", "成为各地必须解决的难题"])
+def test_words_that_look_like_numbers_are_not_numbers(text):
+    assert [m.text for m in extract_numbers(text) if m.kind != "date"] == []
+
+
+def test_labels_subject_and_date():
+    text = "截至3月17日，该区上报企业6481家，复工复产6481家，复工复产率达100%。"
+    by_text = {}
+    for m in extract_numbers(text, ["綦江", "重庆"]):
+        by_text.setdefault(m.text, m)
+    rate = by_text["100%"]
+    assert (rate.label, rate.metric, rate.subject, rate.date) == ("复工复产率", "复工率", "綦江", "截至3月17日")
+    assert by_text["6481家"].label == "上报企业"
+
+
+def test_nearest_place_is_the_subject():
+    text = "到3月13日,南岸区、经开区纳入市上统计的10人以上企业已开工4307户,复工率99.26%。"
+    rate = next(m for m in extract_numbers(text, ["南岸", "重庆经开区"]) if m.text == "99.26%")
+    assert rate.metric == "复工率" and rate.subject in ("南岸", "重庆经开区")
+    assert {"南岸", "重庆经开区"} <= set(rate.extras["places"])
+
+
+@pytest.mark.parametrize("numeral,value", [("三十五", 35), ("十二点五", 12.5), ("6,481", 6481), ("千", 1000), ("两", 2)])
+def test_parse_numeral(numeral, value):
+    assert parse_numeral(numeral) == value
+
+
+def test_parse_numeral_rejects_words():
+    assert parse_numeral("abc") is None
