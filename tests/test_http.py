@@ -1,0 +1,153 @@
+"""The HTTP API over real TCP: contract, errors, API key, adding an article."""
+
+from __future__ import annotations
+
+import logging
+import threading
+import time
+
+import httpx
+import pytest
+
+from bot.api import create_app
+from tests.http_server import LiveServer
+
+
+@pytest.fixture(scope="module")
+def server(engine):
+    live = LiveServer(create_app(engine)).start()
+    yield live
+    live.stop()
+
+
+@pytest.fixture
+def writable_server(fresh_engine, monkeypatch):
+    monkeypatch.setenv("NEWSQA_API_KEY", "s3cret-key")
+    live = LiveServer(create_app(fresh_engine)).start()
+    yield live
+    live.stop()
+
+
+def test_health(server, engine):
+    r = httpx.get(f"{server.url}/health")
+    assert r.status_code == 200
+    body = r.json()
+    assert body["status"] == "ok" and body["passages"] == len(engine.passages) and body["model"] == "m3e-small"
+
+
+def test_ask_post_and_get_agree(server):
+    post = httpx.post(f"{server.url}/ask", json={"question": "綦江复工率多少", "top_k": 5}, timeout=30)
+    get = httpx.get(f"{server.url}/ask", params={"q": "綦江复工率多少"}, timeout=30)
+    assert post.status_code == get.status_code == 200
+    assert post.json() == get.json()
+    data = post.json()
+    assert data["answerable"] and "100%" in data["answer"] and len(data["citations"]) == 5
+    assert post.headers["x-request-id"]
+
+
+def test_unanswerable_over_http(server):
+    data = httpx.post(f"{server.url}/ask", json={"question": "成都复工率多少"}, timeout=30).json()
+    assert data["answerable"] is False and data["numbers"] == []
+
+
+@pytest.mark.parametrize("body,status", [
+    ({"question": ""}, 422),
+    ({"question": "   "}, 422),
+    ({"question": "x" * 501}, 422),
+    ({"question": 42}, 422),
+    ({"question": ["綦江"]}, 422),
+    ({"question": "綦江复工率", "top_k": 0}, 422),
+    ({"question": "綦江复工率", "top_k": 21}, 422),
+    ({"question": "綦江复工率", "extra": 1}, 422),
+    ({}, 422),
+    ({"question": "？？？"}, 422),
+])
+def test_bad_requests_are_4xx_json(server, body, status):
+    r = httpx.post(f"{server.url}/ask", json=body, timeout=30)
+    assert r.status_code == status
+    assert r.json()["error"] and r.json()["request_id"]
+
+
+def test_invalid_utf8_and_not_json(server):
+    r = httpx.post(f"{server.url}/ask", content=b'{"question": "\xff\xfe"}', headers={"content-type": "application/json"})
+    assert r.status_code in (400, 422) and r.json()["error"]
+    r = httpx.post(f"{server.url}/ask", content=b"not json", headers={"content-type": "application/json"})
+    assert r.status_code in (400, 422) and r.json()["error"]
+
+
+def test_body_over_one_megabyte(server):
+    r = httpx.post(f"{server.url}/ask", content=b"{" + b" " * 1_100_000 + b"}", headers={"content-type": "application/json"})
+    assert r.status_code == 413 and r.json()["error"]
+
+
+def test_passages_and_articles(server, engine):
+    articles = httpx.get(f"{server.url}/articles").json()
+    assert len(articles) == engine.articles and all({"source", "headline", "passages"} <= set(a) for a in articles)
+    pid = engine.passages[1].id
+    p = httpx.get(f"{server.url}/passages/{pid}").json()
+    assert p["id"] == pid and p["text"] and p["end"] > p["start"] and p["neighbours"]
+    missing = httpx.get(f"{server.url}/passages/nope")
+    assert missing.status_code == 404 and missing.json()["error"]
+
+
+def test_page_is_served(server):
+    r = httpx.get(f"{server.url}/")
+    assert r.status_code == 200 and "text/html" in r.headers["content-type"] and "/ask" in r.text
+    assert "http://" not in r.text and "https://" not in r.text  # no CDN
+
+
+def test_health_answers_during_a_slow_question(server):
+    done = threading.Event()
+
+    def slow():
+        for _ in range(5):
+            httpx.post(f"{server.url}/ask", json={"question": "南岸复工率多少", "top_k": 20}, timeout=60)
+        done.set()
+
+    threading.Thread(target=slow).start()
+    time.sleep(0.05)
+    started = time.perf_counter()
+    assert httpx.get(f"{server.url}/health", timeout=5).status_code == 200
+    assert time.perf_counter() - started < 5
+    done.wait(60)
+
+
+def test_503_while_loading():
+    from retrieval.engine import Engine
+
+    class NotReady(Engine):
+        ready = False
+
+    live = LiveServer(create_app(NotReady.__new__(NotReady), load=False)).start()
+    try:
+        assert httpx.get(f"{live.url}/health").status_code == 503
+        r = httpx.post(f"{live.url}/ask", json={"question": "綦江复工率多少"})
+        assert r.status_code == 503 and "loading" in r.json()["error"]
+    finally:
+        live.stop()
+
+
+def test_api_key_guards_writes(writable_server, caplog):
+    url = writable_server.url
+    article = {"source": "沙坪坝复工", "text": "本报讯 沙坪坝区规上工业企业复工率达到96.5%，返岗员工3.2万人。"}
+    with caplog.at_level(logging.INFO, logger="newsqa.http"):
+        assert httpx.post(f"{url}/articles", json=article).status_code == 401
+        assert httpx.post(f"{url}/articles", json=article, headers={"Authorization": "Bearer wrong"}).status_code == 401
+        # reads stay open
+        assert httpx.get(f"{url}/articles").status_code == 200
+        r = httpx.post(f"{url}/articles", json=article, headers={"Authorization": "Bearer s3cret-key"}, timeout=60)
+        assert r.status_code == 201 and r.json()["passages"] >= 1
+        again = httpx.post(f"{url}/articles", json=article, headers={"X-API-Key": "s3cret-key"}, timeout=60)
+        assert again.status_code == 409
+    assert "s3cret-key" not in caplog.text
+    assert any("POST /articles 201" in m for m in caplog.messages)
+    data = httpx.post(f"{url}/ask", json={"question": "沙坪坝复工率多少"}, timeout=30).json()
+    assert data["answerable"] and "96.5%" in data["answer"]
+    assert data["citations"][0]["source"] == "沙坪坝复工.txt"
+
+
+def test_api_key_for_reads(writable_server, monkeypatch):
+    monkeypatch.setenv("NEWSQA_API_KEY_READS", "1")
+    assert httpx.get(f"{writable_server.url}/articles").status_code == 401
+    assert httpx.get(f"{writable_server.url}/articles", headers={"X-API-Key": "s3cret-key"}).status_code == 200
+    assert httpx.get(f"{writable_server.url}/health").status_code == 200
