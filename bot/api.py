@@ -29,7 +29,8 @@ class AskRequest(BaseModel):
     """A question and how many passages to cite."""
 
     model_config = ConfigDict(extra="forbid")
-    question: str = Field(min_length=1, max_length=500, description="The question, e.g. 綦江复工率多少")
+    question: str = Field(min_length=1, max_length=500, pattern=r"\w",
+                          description="The question, e.g. 綦江复工率多少 (must contain a letter, digit or CJK character)")
     top_k: int = Field(5, ge=1, le=20)
 
 
@@ -106,8 +107,9 @@ class ArticleIn(BaseModel):
     """A new article: a file name and its UTF-8 text."""
 
     model_config = ConfigDict(extra="forbid")
-    source: str = Field(min_length=1, max_length=120)
-    text: str = Field(min_length=1, max_length=MAX_BODY_BYTES)
+    source: str = Field(min_length=1, max_length=120, pattern=r"^[\w\-][\w\-. ]*$",
+                        description="File name (letters, digits, '-', '_', '.', spaces); .txt is added")
+    text: str = Field(min_length=1, max_length=MAX_BODY_BYTES, pattern=r"\S", description="The article, UTF-8 text")
 
 
 class ArticleAdded(BaseModel):
@@ -257,7 +259,7 @@ def create_app(engine=None, load: bool = True) -> FastAPI:
         return await answer(body.question, body.top_k, request)
 
     @app.get("/ask", response_model=AnswerOut, responses=errors, dependencies=[Depends(require_read_key)])
-    async def ask_get(request: Request, q: Annotated[str, Query(min_length=1, max_length=500)],
+    async def ask_get(request: Request, q: Annotated[str, Query(min_length=1, max_length=500, pattern=r"\w")],
                       top_k: Annotated[int, Query(ge=1, le=20)] = 5):
         """Answer a question (query string, for curl and browsers)."""
         return await answer(q, top_k, request)

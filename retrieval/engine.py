@@ -177,7 +177,7 @@ class Engine:
     def add_article(self, name: str, text: str) -> list[Passage]:
         """Save a new UTF-8 article into the corpus folder and index it without a full rebuild."""
         name = name.strip()
-        if not re.fullmatch(r"[\w\-. ]{1,120}", name) or name.startswith("."):
+        if not re.fullmatch(r"[\w\-][\w\-. ]{0,119}", name):
             raise ArticleError("the name may use letters, digits, '-', '_', '.' and spaces (at most 120)")
         if not name.endswith(".txt"):
             name += ".txt"
