@@ -13,8 +13,9 @@ from rich.console import Console
 
 app = typer.Typer(add_completion=False, no_args_is_help=True,
                   help="渝问 / newsqa: ask questions about Chinese news articles, get cited answers.")
-out = Console()
-err = Console(stderr=True)
+# Off a terminal (CI logs, pipes) rich would wrap tables at 80 columns; give them room.
+out = Console(width=None if sys.stdout.isatty() else 200)
+err = Console(stderr=True, width=None if sys.stderr.isatty() else 200)
 
 EXIT_BAD_INPUT = 2
 EXIT_FAILURE = 1

@@ -1,0 +1,57 @@
+"""The console script, run as a user runs it (a subprocess)."""
+
+from __future__ import annotations
+
+import json
+import os
+import subprocess
+import sys
+
+import pytest
+
+
+def _run(args, built, timeout=300):
+    corpus, index = built
+    env = {**os.environ, "NEWSQA_CORPUS": str(corpus), "NEWSQA_INDEX_DIR": str(index), "HF_HUB_OFFLINE": "1"}
+    return subprocess.run([sys.executable, "-m", "bot.cli", *args], capture_output=True, text=True, env=env,
+                          timeout=timeout)
+
+
+def test_ask_json_contract(built):
+    result = _run(["ask", "綦江复工率多少", "--json"], built)
+    assert result.returncode == 0, result.stderr
+    data = json.loads(result.stdout)
+    assert data["answerable"] and "100%" in data["answer"]
+    assert any(c["source"].startswith("004") and "复工复产率达100%" in c["text"] for c in data["citations"])
+
+
+def test_ask_prints_answer_and_sources(built):
+    result = _run(["ask", "綦江复工率多少", "--top-k", "2"], built)
+    assert result.returncode == 0
+    assert "100%" in result.stdout and "004_3cf21d11649839e1.txt" in result.stdout
+    assert "Traceback" not in result.stderr
+
+
+@pytest.mark.parametrize("question", ["", "   ", "？？？", "x" * 600])
+def test_bad_questions_exit_2_without_traceback(built, question):
+    result = _run(["ask", question], built)
+    assert result.returncode == 2
+    assert "error:" in result.stderr and "Traceback" not in result.stderr
+
+
+def test_top_k_out_of_range(built):
+    result = _run(["ask", "綦江", "--top-k", "50"], built)
+    assert result.returncode == 2 and "Traceback" not in result.stderr
+
+
+def test_index_command(built):
+    result = _run(["index"], built)
+    assert result.returncode == 0 and "passages" in result.stdout and "m3e-small" in result.stdout
+
+
+def test_missing_model_is_a_clear_error(built, tmp_path):
+    corpus, index = built
+    env = {**os.environ, "NEWSQA_CORPUS": str(corpus), "NEWSQA_INDEX_DIR": str(tmp_path), "NEWSQA_MODEL": str(tmp_path / "nope")}
+    result = subprocess.run([sys.executable, "-m", "bot.cli", "ask", "綦江复工率多少"], capture_output=True, text=True,
+                            env=env, timeout=120)
+    assert result.returncode == 1 and "model" in result.stderr and "Traceback" not in result.stderr

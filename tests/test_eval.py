@@ -1,0 +1,75 @@
+"""Metric functions on hand-made rankings, and the evaluation run on the question set."""
+
+from __future__ import annotations
+
+import json
+import math
+
+import pytest
+
+from retrieval.evaluation import (FLOORS, Report, evaluate_answers, evaluate_retrieval, hit_at, load_questions,
+                                  mrr_at, ndcg_at, relevance)
+from tests.conftest import REPO
+
+QUESTIONS_FILE = REPO / "tests" / "data" / "questions.jsonl"
+
+
+def test_hit_at_k():
+    assert hit_at([0, 0, 1], 1) == 0.0
+    assert hit_at([0, 0, 1], 3) == 1.0
+    assert hit_at([], 5) == 0.0
+
+
+def test_mrr():
+    assert mrr_at([1, 0, 0]) == 1.0
+    assert mrr_at([0, 0, 1, 1]) == pytest.approx(1 / 3)
+    assert mrr_at([0] * 10 + [1], 10) == 0.0
+
+
+def test_ndcg_against_hand_computed_values():
+    assert ndcg_at([1, 0, 0], 10) == 1.0
+    # one relevant passage at rank 2: 1/log2(3)
+    assert ndcg_at([0, 1, 0], 10) == pytest.approx(1 / math.log2(3))
+    # two relevant at ranks 1 and 3, ideal puts them at 1 and 2
+    assert ndcg_at([1, 0, 1], 10) == pytest.approx((1 + 1 / math.log2(4)) / (1 + 1 / math.log2(3)))
+    # a relevant passage that was not retrieved lowers the ideal-normalised score
+    assert ndcg_at([1, 0, 0], 10, total_relevant=2) == pytest.approx(1 / (1 + 1 / math.log2(3)))
+    assert ndcg_at([0, 0, 0], 10) == 0.0
+    # beyond k does not count
+    assert ndcg_at([0, 0, 1], 2, total_relevant=1) == 0.0
+
+
+def test_relevance_ignores_whitespace():
+    assert relevance(["复工复产率\n达 100%", "别的"], ["复工复产率达100%"]) == [1, 0]
+
+
+def test_question_set_is_spread_and_typed():
+    questions = load_questions(QUESTIONS_FILE)
+    assert len(questions) >= 80
+    kinds = {q.type for q in questions}
+    assert {"numeric", "fact", "paraphrase", "ambiguous", "unanswerable", "multi"} <= kinds
+    assert sum(q.type == "unanswerable" for q in questions) >= 10
+    sources = {line.split('"')[0] for line in QUESTIONS_FILE.read_text("utf-8").splitlines()}
+    assert sources  # parsed
+
+
+def test_every_evidence_snippet_exists_in_the_corpus(engine):
+    texts = [p.text for p in engine.passages]
+    for q in load_questions(QUESTIONS_FILE):
+        for snippet in q.evidence:
+            assert any(relevance(texts, [snippet])), (q.id, snippet)
+
+
+def test_floors_hold_on_the_question_set(engine):
+    questions = load_questions(QUESTIONS_FILE)
+    modes, _ = evaluate_retrieval(questions, lambda t, m, k: engine.search(t, top_k=k, mode=m),
+                                  lambda h: h.passage.text, lambda q: 1, modes=("hybrid",))
+    modes["answer"], failures = evaluate_answers(questions, engine.ask)
+    report = Report("questions.jsonl", len(questions), modes, failures)
+    assert report.below_floors(FLOORS) == [], [f"{f.question}: {f.got}" for f in failures]
+    json.dumps(report.to_dict())
+
+
+def test_below_floors_reports_each_metric():
+    report = Report("x", 1, {"hybrid": {"hit@5": 0.5}, "answer": {"grounded": 1.0}}, [])
+    assert report.below_floors({"hybrid": {"hit@5": 0.9}, "answer": {"grounded": 1.0}}) == ["hybrid hit@5 0.500 < floor 0.900"]
