@@ -1,0 +1,305 @@
+"""The Telegram face (python-telegram-bot 22): short async handlers; all wiring happens in build_application."""
+
+from __future__ import annotations
+
+import asyncio
+import logging
+import os
+import re
+import time
+from pathlib import Path
+
+from telegram import (BotCommand, InlineQueryResultArticle, InputTextMessageContent, KeyboardButton,
+                      ReplyKeyboardMarkup, Update)
+from telegram.constants import ChatAction, ChatType, ParseMode
+from telegram.error import BadRequest, Forbidden, RetryAfter
+from telegram.ext import (AIORateLimiter, Application, ApplicationBuilder, CommandHandler, ContextTypes,
+                          InlineQueryHandler, MessageHandler, filters)
+
+from bot.telegram_format import answer_messages
+
+log = logging.getLogger("newsqa.telegram")
+TOKEN_RE = re.compile(r"^\d{3,}:[A-Za-z0-9_-]{30,}$")
+DEFAULT_BASE_URL = "https://api.telegram.org/bot"
+EXAMPLES = ["綦江复工率多少", "南岸返岗率是多少", "小米未来5年投入多少钱"]
+MIN_SECONDS_BETWEEN_QUESTIONS = 1.0
+TYPING_EVERY = 4.0
+COMMANDS = [BotCommand("start", "开始 / 示例问题"), BotCommand("help", "怎么提问"),
+            BotCommand("sources", "收录的文章"), BotCommand("ask", "提问，例如 /ask 綦江复工率多少")]
+HELP = ("我根据收录的新闻文章回答问题，给出文章里的数字和出处；文章里没有的，我会直说没有。\n"
+        "直接发问题即可（群里请用 /ask 问题 或 @我），例如：\n" + "\n".join(f"• {q}" for q in EXAMPLES) +
+        "\n/sources 查看收录的文章。")
+
+
+class TokenError(ValueError):
+    """The bot token is missing or malformed."""
+
+
+def read_dotenv(path: Path = Path(".env")) -> dict[str, str]:
+    """KEY=VALUE lines of a .env file (quotes stripped, comments ignored); {} if there is none."""
+    values = {}
+    if path.is_file():
+        for line in path.read_text("utf-8", errors="replace").splitlines():
+            line = line.strip()
+            if line and not line.startswith("#") and "=" in line:
+                key, value = line.split("=", 1)
+                values[key.strip().removeprefix("export ").strip()] = value.strip().strip("'\"")
+    return values
+
+
+def load_token(environ=os.environ, dotenv: Path = Path(".env")) -> str:
+    """TELEGRAM_BOT_TOKEN from the environment or .env, checked for shape before any network call."""
+    token = environ.get("TELEGRAM_BOT_TOKEN") or read_dotenv(dotenv).get("TELEGRAM_BOT_TOKEN")
+    if not token:
+        raise TokenError("TELEGRAM_BOT_TOKEN is not set (in the environment or .env); get one from @BotFather")
+    if not TOKEN_RE.match(token.strip()):
+        raise TokenError("TELEGRAM_BOT_TOKEN does not look like a bot token (expected 123456:ABC…)")
+    return token.strip()
+
+
+class RedactToken(logging.Filter):
+    """Replaces the token wherever it would be logged (httpx logs request URLs, which contain it)."""
+
+    def __init__(self, token: str):
+        super().__init__()
+        self.token = token
+
+    def filter(self, record: logging.LogRecord) -> bool:
+        message = record.getMessage()
+        if self.token in message:
+            record.msg, record.args = message.replace(self.token, "<token>"), ()
+        return True
+
+
+def protect_logs(token: str) -> None:
+    """Keep the token out of every log line: httpx URL lines lowered, and a redacting filter on all handlers."""
+    logging.getLogger("httpx").setLevel(logging.WARNING)
+    redact = RedactToken(token)
+    for logger in (logging.getLogger(), logging.getLogger("telegram"), logging.getLogger("httpx")):
+        logger.addFilter(redact)
+        for handler in logger.handlers:
+            handler.addFilter(redact)
+
+
+# ---- handlers ---------------------------------------------------------------------------------
+
+def _engine(context: ContextTypes.DEFAULT_TYPE):
+    return context.application.bot_data["engine"]
+
+
+def _allowed(update: Update, context: ContextTypes.DEFAULT_TYPE) -> bool:
+    allowed = context.application.bot_data.get("allowed_chats")
+    return not allowed or (update.effective_chat is not None and update.effective_chat.id in allowed)
+
+
+async def start(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
+    """Greeting and example questions as a reply keyboard."""
+    if not await _gate(update, context):
+        return
+    keyboard = ReplyKeyboardMarkup([[KeyboardButton(q)] for q in EXAMPLES], resize_keyboard=True)
+    await update.effective_message.reply_text("你好！我是渝问，回答关于新闻文章的问题。试试这些：", reply_markup=keyboard)
+
+
+async def help_command(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
+    """What the bot knows and how to ask."""
+    if await _gate(update, context):
+        await update.effective_message.reply_text(HELP)
+
+
+async def sources(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
+    """The articles the bot answers from."""
+    if not await _gate(update, context):
+        return
+    articles = _engine(context).article_list()
+    lines = [f"{i}. {a['headline'] or '（无标题）'} — {a['source']}" for i, a in enumerate(articles, 1)]
+    await _send_plain(update, context, "收录的文章：\n" + "\n".join(lines))
+
+
+async def ask_command(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
+    """/ask 问题"""
+    question = " ".join(context.args or [])
+    if not question.strip():
+        await update.effective_message.reply_text("用法：/ask 问题，例如 /ask 綦江复工率多少")
+        return
+    await answer_question(update, context, question)
+
+
+async def text_message(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
+    """Plain text in a private chat, or a group message that mentions the bot, is a question."""
+    message = update.effective_message
+    text = message.text or message.caption or ""
+    if update.effective_chat.type != ChatType.PRIVATE:
+        mention = f"@{context.bot.username}"
+        if mention.lower() not in text.lower():
+            return
+        text = re.sub(re.escape(mention), " ", text, flags=re.IGNORECASE)
+    await answer_question(update, context, text)
+
+
+async def not_text(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
+    """Stickers, photos without captions, voice…: explain that questions are text."""
+    if await _gate(update, context):
+        await update.effective_message.reply_text("我只能回答文字问题，例如：綦江复工率多少")
+
+
+async def inline_query(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
+    """@bot 问题 → up to 3 results: the answer, then the top cited passages."""
+    query = update.inline_query
+    from retrieval.engine import QuestionError, check_question
+
+    try:
+        question = check_question(query.query)
+    except QuestionError:
+        await query.answer([], cache_time=5)
+        return
+    data = (await asyncio.to_thread(_engine(context).ask, question, 3)).to_dict()
+    html_messages, _ = answer_messages(data)
+    results = [InlineQueryResultArticle(id="answer", title=data["answer"][:60], description=question,
+                                        input_message_content=InputTextMessageContent(html_messages[0][:4096],
+                                                                                      parse_mode=ParseMode.HTML))]
+    for i, c in enumerate(data["citations"][:2], 1):
+        results.append(InlineQueryResultArticle(id=f"c{i}", title=(c["title"] or c["source"])[:60],
+                                                description=c["text"][:100],
+                                                input_message_content=InputTextMessageContent(c["text"][:4096])))
+    await query.answer(results[:3], cache_time=30)
+
+
+async def on_error(update: object, context: ContextTypes.DEFAULT_TYPE) -> None:
+    """Log the traceback for the operator; the user gets one friendly line."""
+    log.error("error while handling an update", exc_info=context.error)
+    if isinstance(update, Update) and update.effective_chat is not None:
+        try:
+            await context.bot.send_message(update.effective_chat.id, "抱歉，出了点问题，请稍后再试。")
+        except Exception:  # the chat may be gone or Telegram unreachable; the log line above is what matters
+            log.warning("could not tell the user about the error")
+
+
+# ---- answering --------------------------------------------------------------------------------
+
+async def _gate(update: Update, context: ContextTypes.DEFAULT_TYPE) -> bool:
+    """Allow-list check with a polite refusal."""
+    if _allowed(update, context):
+        return True
+    if update.effective_message is not None:
+        await update.effective_message.reply_text("抱歉，这个机器人只在指定的聊天中使用。")
+    return False
+
+
+def _too_soon(context: ContextTypes.DEFAULT_TYPE, chat_id: int) -> bool:
+    last = context.application.bot_data.setdefault("last_question", {})
+    now = time.monotonic()
+    if now - last.get(chat_id, -1e9) < context.application.bot_data.get("min_interval", MIN_SECONDS_BETWEEN_QUESTIONS):
+        return True
+    last[chat_id] = now
+    return False
+
+
+async def _keep_typing(context: ContextTypes.DEFAULT_TYPE, chat_id: int) -> None:
+    while True:
+        try:
+            await context.bot.send_chat_action(chat_id, ChatAction.TYPING)
+        except (BadRequest, Forbidden, RetryAfter):
+            return
+        await asyncio.sleep(TYPING_EVERY)
+
+
+async def answer_question(update: Update, context: ContextTypes.DEFAULT_TYPE, question: str) -> None:
+    """Validate, rate-limit, answer off the event loop with a typing indicator, and reply."""
+    from retrieval.engine import MAX_QUESTION_CHARS, QuestionError, check_question
+
+    if not await _gate(update, context):
+        return
+    chat_id = update.effective_chat.id
+    try:
+        question = check_question(question)
+    except QuestionError:
+        text = question.strip()
+        reply = (f"问题太长了（{len(text)}字），请控制在{MAX_QUESTION_CHARS}字以内。" if len(text) > MAX_QUESTION_CHARS
+                 else "请用文字提问，例如：綦江复工率多少")
+        await update.effective_message.reply_text(reply)
+        return
+    if _too_soon(context, chat_id):
+        await update.effective_message.reply_text("请慢一点：每秒最多回答一个问题。")
+        return
+    typing = asyncio.create_task(_keep_typing(context, chat_id))
+    try:
+        answer = await asyncio.to_thread(_engine(context).ask, question, context.application.bot_data.get("top_k", 3))
+    finally:
+        typing.cancel()
+    html_messages, plain_messages = answer_messages(answer.to_dict())
+    await _send_html(update, context, html_messages, plain_messages)
+
+
+async def _send_html(update: Update, context: ContextTypes.DEFAULT_TYPE, html_messages: list[str],
+                     plain_messages: list[str]) -> None:
+    chat_id = update.effective_chat.id
+    try:
+        for text in html_messages:
+            await context.bot.send_message(chat_id, text, parse_mode=ParseMode.HTML, disable_web_page_preview=True)
+    except BadRequest as exc:
+        if "parse entities" not in str(exc).lower():
+            raise
+        log.warning("Telegram rejected the HTML (%s); resending as plain text", exc)
+        for text in plain_messages:
+            await context.bot.send_message(chat_id, text, disable_web_page_preview=True)
+
+
+async def _send_plain(update: Update, context: ContextTypes.DEFAULT_TYPE, text: str) -> None:
+    from bot.telegram_format import _split_plain
+
+    for piece in _split_plain(text, 4096):
+        await context.bot.send_message(update.effective_chat.id, piece)
+
+
+# ---- wiring -----------------------------------------------------------------------------------
+
+async def _post_init(application: Application) -> None:
+    await application.bot.set_my_commands(COMMANDS)
+
+
+def allowed_chats(environ=os.environ) -> set[int] | None:
+    """TELEGRAM_ALLOWED_CHATS as a set of chat ids, or None when unset."""
+    raw = environ.get("TELEGRAM_ALLOWED_CHATS") or read_dotenv().get("TELEGRAM_ALLOWED_CHATS")
+    if not raw:
+        return None
+    return {int(x) for x in re.split(r"[,\s]+", raw.strip()) if re.fullmatch(r"-?\d+", x)}
+
+
+def build_application(token: str, engine, base_url: str | None = None, allowed: set[int] | None = None,
+                      min_interval: float = MIN_SECONDS_BETWEEN_QUESTIONS, max_retries: int = 3) -> Application:
+    """The PTB application with every handler registered; engine needs .ask(q, top_k) and .article_list()."""
+    base_url = base_url or os.environ.get("TELEGRAM_API_BASE_URL") or DEFAULT_BASE_URL
+    base_file_url = base_url.rstrip("/").removesuffix("/bot") + "/file/bot"
+    application = (ApplicationBuilder().token(token).base_url(base_url).base_file_url(base_file_url)
+                   .rate_limiter(AIORateLimiter(max_retries=max_retries)).post_init(_post_init)
+                   .concurrent_updates(True).build())
+    application.bot_data.update(engine=engine, allowed_chats=allowed, min_interval=min_interval)
+    new_messages = filters.UpdateType.MESSAGE  # edits of old messages are ignored
+    application.add_handler(CommandHandler("start", start))
+    application.add_handler(CommandHandler("help", help_command))
+    application.add_handler(CommandHandler("sources", sources))
+    application.add_handler(CommandHandler("ask", ask_command))
+    application.add_handler(MessageHandler(new_messages & (filters.TEXT | filters.CAPTION) & ~filters.COMMAND, text_message))
+    application.add_handler(MessageHandler(new_messages & filters.ChatType.PRIVATE & ~filters.TEXT & ~filters.CAPTION,
+                                           not_text))
+    application.add_handler(InlineQueryHandler(inline_query))
+    application.add_error_handler(on_error)
+    return application
+
+
+def run(webhook_url: str | None = None, port: int = 8443) -> None:
+    """`newsqa telegram`: load the token and the index, then poll (or serve a webhook) until stopped."""
+    token = load_token()
+    protect_logs(token)
+    logging.getLogger().setLevel(logging.INFO)
+    from retrieval.engine import Engine
+
+    engine = Engine()
+    engine.open()
+    application = build_application(token, engine, allowed=allowed_chats())
+    if webhook_url:
+        secret = os.environ.get("TELEGRAM_WEBHOOK_SECRET") or os.urandom(16).hex()
+        application.run_webhook(listen="0.0.0.0", port=port, url_path="telegram", secret_token=secret,
+                                webhook_url=webhook_url.rstrip("/") + "/telegram")
+    else:
+        application.run_polling(allowed_updates=Update.ALL_TYPES)
