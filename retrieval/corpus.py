@@ -211,6 +211,8 @@ def _heading_text(block: _Block) -> MappedText:
     # Headline lines keep their spaces ("前三季度重庆 社会融资规模增量…"); lines join with a space.
     out = MappedText()
     for raw, line in zip(block.raw_lines, block.lines):
+        if not line.offsets:
+            continue  # a line of nothing but dropped characters (control codes, odd line separators)
         cleaned = clean_line(raw, line.offsets[0] - (len(raw) - len(raw.lstrip())), keep_cjk_space=True).strip()
         if cleaned.text:
             out.extend(cleaned, sep=" ", sep_offset=cleaned.offsets[0] - 1)

@@ -93,3 +93,24 @@ def test_ids_are_stable(files):
     again = [p.id for p in passages_of(read_corpus(SEEDS))[0]]
     assert first == again and len(set(first)) == len(first)
     assert all(re.fullmatch(r"[\w.]+-\d+-[0-9a-f]{8}", i) for i in first)
+
+
+from hypothesis import given, settings, strategies as st  # noqa: E402
+
+from retrieval.corpus import SourceFile  # noqa: E402
+from retrieval.passages import chunk_article  # noqa: E402
+
+ODD = st.text(alphabet=st.sampled_from(list("綦江复工率达100%。，\n \u3000\u0085\u2028\x0c\r□■本报讯ＡＢ１２．") + ["\x00", "😀"]),
+              max_size=400)
+
+
+@settings(max_examples=300, deadline=None)
+@given(text=st.one_of(ODD, st.text(max_size=300)))
+def test_any_text_ingests_without_crashing(text):
+    source = SourceFile("fuzz.txt", text, "0")
+    for article in split_articles(source):
+        for p in chunk_article(article):
+            assert 0 <= p.start <= p.end <= len(text)
+            for i, ch in enumerate(p.text):
+                if ch != "\n":
+                    assert 0 <= p.original_offset(i) < len(text)
