@@ -1,0 +1,161 @@
+"""Scale benchmark: FAISS exact vs approximate search, and BM25, on synthetic passages at 10k–1M.
+
+Synthetic vectors are the real seed passage vectors plus Gaussian noise (so they cluster like real
+text, unlike uniform random vectors), normalised; queries are the question-set vectors plus noise.
+BM25 documents are seed passages with a random sample of their sentences, so vocabulary is realistic.
+
+    .venv/bin/python benchmarks/scale.py [--sizes 10000 100000 1000000] [--queries 200]
+
+Prints one row per (size, index): build seconds, index MB, query p50/p95 ms, recall@10 against exact.
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import random
+import resource
+import time
+from pathlib import Path
+
+import numpy as np
+
+REPO = Path(__file__).resolve().parents[1]
+
+
+def rss_mb() -> float:
+    """Peak resident memory of this process so far, in MB."""
+    return resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
+
+
+def synthetic(base: np.ndarray, n: int, noise: float, rng: np.random.Generator) -> np.ndarray:
+    """n vectors: random rows of base plus noise, L2-normalised, float32."""
+    out = np.empty((n, base.shape[1]), dtype=np.float32)
+    step = 100_000
+    for i in range(0, n, step):
+        m = min(step, n - i)
+        rows = base[rng.integers(0, len(base), m)] + rng.normal(0, noise, (m, base.shape[1])).astype(np.float32)
+        rows /= np.linalg.norm(rows, axis=1, keepdims=True)
+        out[i:i + m] = rows
+    return out
+
+
+def timed_queries(search, queries: np.ndarray) -> tuple[list[float], list[np.ndarray]]:
+    times, ids = [], []
+    for q in queries:
+        started = time.perf_counter()
+        _, found = search(q[None, :])
+        times.append((time.perf_counter() - started) * 1000)
+        ids.append(found[0])
+    return times, ids
+
+
+def recall_at_10(exact: list[np.ndarray], approx: list[np.ndarray]) -> float:
+    return float(np.mean([len(set(a[:10]) & set(e[:10])) / 10 for a, e in zip(approx, exact)]))
+
+
+def dense_rows(vectors: np.ndarray, queries: np.ndarray) -> list[dict]:
+    import faiss
+
+    n, d = vectors.shape
+    rows = []
+    started = time.perf_counter()
+    flat = faiss.IndexFlatIP(d)
+    flat.add(vectors)
+    build = time.perf_counter() - started
+    times, exact = timed_queries(lambda q: flat.search(q, 10), queries)
+    rows.append({"size": n, "index": "FlatIP (exact)", "build_s": build, "mb": n * d * 4 / 2**20,
+                 "p50_ms": float(np.percentile(times, 50)), "p95_ms": float(np.percentile(times, 95)), "recall@10": 1.0})
+
+    if n <= 200_000:
+        started = time.perf_counter()
+        hnsw = faiss.IndexHNSWFlat(d, 32, faiss.METRIC_INNER_PRODUCT)
+        hnsw.hnsw.efConstruction = 80
+        hnsw.add(vectors)
+        build = time.perf_counter() - started
+        hnsw.hnsw.efSearch = 64
+        times, found = timed_queries(lambda q: hnsw.search(q, 10), queries)
+        rows.append({"size": n, "index": "HNSW32 ef64", "build_s": build, "mb": n * (d * 4 + 32 * 2 * 4) / 2**20,
+                     "p50_ms": float(np.percentile(times, 50)), "p95_ms": float(np.percentile(times, 95)),
+                     "recall@10": recall_at_10(exact, found)})
+
+    nlist = max(16, int(4 * np.sqrt(n)))
+    started = time.perf_counter()
+    quantizer = faiss.IndexFlatIP(d)
+    ivf = faiss.IndexIVFFlat(quantizer, d, nlist, faiss.METRIC_INNER_PRODUCT)
+    sample = vectors[np.random.default_rng(0).choice(n, min(n, 40 * nlist), replace=False)]
+    ivf.train(sample)
+    ivf.add(vectors)
+    build = time.perf_counter() - started
+    for nprobe in (8, 32):
+        ivf.nprobe = nprobe
+        times, found = timed_queries(lambda q: ivf.search(q, 10), queries)
+        rows.append({"size": n, "index": f"IVF{nlist} nprobe{nprobe}", "build_s": build, "mb": n * d * 4 / 2**20,
+                     "p50_ms": float(np.percentile(times, 50)), "p95_ms": float(np.percentile(times, 95)),
+                     "recall@10": recall_at_10(exact, found)})
+    return rows
+
+
+def bm25_row(texts: list[str], n: int, questions: list[str], rng: random.Random) -> dict:
+    from retrieval.bm25 import BM25Index
+
+    docs = []
+    for _ in range(n):
+        sentences = [s for s in rng.choice(texts).split("。") if s]
+        docs.append("。".join(rng.sample(sentences, max(1, len(sentences) * 2 // 3))))
+    started = time.perf_counter()
+    index = BM25Index(docs)
+    build = time.perf_counter() - started
+    times = []
+    for q in questions:
+        started = time.perf_counter()
+        scores = index.scores(q)
+        np.argpartition(-scores, 10)[:10]
+        times.append((time.perf_counter() - started) * 1000)
+    return {"size": n, "index": "BM25 (bm25s, jieba)", "build_s": build, "mb": None,
+            "p50_ms": float(np.percentile(times, 50)), "p95_ms": float(np.percentile(times, 95)), "recall@10": None}
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--sizes", type=int, nargs="+", default=[10_000, 100_000, 1_000_000])
+    parser.add_argument("--bm25-sizes", type=int, nargs="+", default=[10_000, 100_000])
+    parser.add_argument("--queries", type=int, default=200)
+    parser.add_argument("--noise", type=float, default=0.04)
+    parser.add_argument("--json", type=Path)
+    args = parser.parse_args()
+
+    from retrieval.engine import Engine
+    from retrieval.evaluation import load_questions
+
+    engine = Engine()
+    engine.open()
+    base = np.vstack([engine._searcher.dense.index.reconstruct(i) for i in range(len(engine.passages))])
+    questions = [q.question for q in load_questions(REPO / "tests" / "data" / "questions.jsonl")]
+    qvecs = engine.embedder.encode(questions)
+    rng = np.random.default_rng(42)
+    queries = synthetic(qvecs, args.queries, args.noise, rng)
+
+    rows = []
+    for n in args.sizes:
+        vectors = synthetic(base, n, args.noise, rng)
+        rows.extend(dense_rows(vectors, queries))
+        del vectors
+        print(f"dense {n} done; peak RSS {rss_mb():.0f} MB", flush=True)
+    texts = [p.text for p in engine.passages]
+    for n in args.bm25_sizes:
+        rows.append(bm25_row(texts, n, questions, random.Random(n)))
+        print(f"bm25 {n} done; peak RSS {rss_mb():.0f} MB", flush=True)
+
+    print(f"\n| passages | index | build s | MB | p50 ms | p95 ms | recall@10 vs exact |\n|---|---|---|---|---|---|---|")
+    for r in rows:
+        mb = "–" if r["mb"] is None else f"{r['mb']:.0f}"
+        rec = "–" if r["recall@10"] is None else f"{r['recall@10']:.3f}"
+        print(f"| {r['size']:,} | {r['index']} | {r['build_s']:.1f} | {mb} | {r['p50_ms']:.2f} | {r['p95_ms']:.2f} | {rec} |")
+    print(f"\npeak RSS {rss_mb():.0f} MB")
+    if args.json:
+        args.json.write_text(json.dumps(rows, indent=2), "utf-8")
+
+
+if __name__ == "__main__":
+    main()
