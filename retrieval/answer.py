@@ -26,6 +26,31 @@ NUMERIC_RE = re.compile(r"多少|几[个家名人户笔成项次亿万天月]|�
 WHEN_RE = re.compile(r"什么时候|何时|哪天|哪一天|几月|几号|日期|when")
 PERCENT_RE = re.compile(r"率|比例|比率|占比|百分|几成|percent|rate|增长|增速|下降")
 COUNT_RE = re.compile(r"(?:多少|几)(个|家|名|人|户|笔|辆|项|件|台|片|口|条|座|次|批|位|只|张|份|场|吨|亩|支)")
+ASKING_RE = re.compile(r"(?:是|有|为|达|共|一共|总共)?(?:多少|几)")
+
+
+def _inside_word(text: str, position: int) -> bool:
+    """Whether the character at position begins a longer jieba word (口 in 口罩)."""
+    import jieba
+
+    return any(start == position and end - start > 1 for _, start, end in jieba.tokenize(text))
+
+
+def _focus(q: str) -> tuple[list[str], list[str]]:
+    """Content words just before and just after the question word."""
+    m = ASKING_RE.search(q)
+    if not m:
+        return [], []
+    def words(text):
+        return [t for t in tokenize(text) if len(t) > 1 and t not in gazetteer().alias_to_place]
+    before = words(q[:m.start()])[-2:]
+    rest = q[m.end():]
+    if rest and rest[0] in "个家名人户笔辆项件台片口条座次批位只张份场吨亩支天年月" and not _inside_word(rest, 0):
+        rest = rest[1:]  # the measure word of 多少家, not part of the noun
+    after = words(rest)[:2]
+    return before, after
+
+
 QUESTION_WORDS_RE = re.compile(r"(?:多少|几)[个家名人户笔辆项件台片口条座次批位只张份场吨亩支天年月号]?|是多少|一共|总共|分别|现在|目前|"
                                r"请问|告诉我|是谁|是什么|什么时候|叫什么名字|什么名字|名字|叫什么|多长时间|有什么|什么|哪些|哪个|哪家|哪里|哪天|怎么样|怎样|如何|了吗|吗|呢")
 YEAR_RE = re.compile(r"(\d{4})年")
@@ -49,6 +74,12 @@ class QuestionIntent:
     year: str | None
     tokens: list[str]
     content: list[str]  # words that say what is asked about, without question words
+    focus_split: tuple[list[str], list[str]]  # words just before / just after 多少/几 (协议引资多少; 多少片剂)
+
+    @property
+    def focus(self) -> list[str]:
+        """The words right around 多少/几: what the number is of."""
+        return self.focus_split[0] + self.focus_split[1]
 
     @classmethod
     def parse(cls, question: str) -> "QuestionIntent":
@@ -57,6 +88,8 @@ class QuestionIntent:
         places = [p for p in gazetteer().find(q) if p not in GENERIC]
         metrics = find_metrics(q)
         count = COUNT_RE.search(q)
+        if count and _inside_word(q, count.start(1)):
+            count = None  # 多少口罩: 口 starts the noun 口罩, it is not a measure word
         strict = True
         if WHEN_RE.search(q):
             kind = "date"
@@ -76,7 +109,7 @@ class QuestionIntent:
         content = [t for t in dict.fromkeys(tokenize(stripped)) if len(t) > 1 and t not in gazetteer().alias_to_place
                    and t not in GENERIC and not find_metrics(t)]
         return cls(question, places, metrics, numeric, kind, strict, count.group(1) if count else None,
-                   year.group(1) if year else None, tokenize(question), content)
+                   year.group(1) if year else None, tokenize(question), content, _focus(q))
 
 
 @dataclass
@@ -127,6 +160,8 @@ def _concerns(hit: Hit, places: list[str]) -> bool:
 def _coverage(intent: QuestionIntent, hits: list[Hit]) -> float:
     """Share of the question's content words that the cited passages contain."""
     words = {t for t in intent.tokens if len(t) > 1 and t not in gazetteer().alias_to_place}
+    chinese = {w for w in words if re.search(r"[\u4e00-\u9fff]", w)}
+    words = chinese or words  # English glosses beside Chinese words ("who developed 渝康码") are not required
     if not words:
         return 1.0
     text = simplify(" ".join(h.passage.index_text for h in hits))
@@ -137,7 +172,7 @@ def _metric_match(mention: NumberMention, intent: QuestionIntent) -> bool:
     wanted = [m for m in intent.metrics if m in SPECIFIC] or intent.metrics
     if not wanted:
         return False
-    label = simplify((mention.label or "") + " " + mention.extras.get("after", ""))
+    label = simplify(" ".join([mention.label or "", mention.extras.get("lead", ""), mention.extras.get("after", "")]))
     return mention.metric in wanted or any(m in find_metrics(label) for m in wanted)
 
 
@@ -152,7 +187,9 @@ def _kind_match(mention: NumberMention, intent: QuestionIntent) -> bool:
 
 def _score(mention: NumberMention, hit_rank: int, hit: Hit, top: float, intent: QuestionIntent) -> float:
     score = (hit.score / top if top > 0 else 0.0) * (0.92 ** hit_rank)
-    score *= 3.0 if _metric_match(mention, intent) else 1.0
+    if _metric_match(mention, intent):
+        # a specific metric (复工率, 贷款) decides; a generic one (企业, 生产) only leans
+        score *= 3.0 if set(intent.metrics) & SPECIFIC else 1.3
     score *= 2.0 if mention.kind == intent.kind else 1.0
     if intent.places:
         score *= 1.5 if mention.subject in intent.places else 1.0
@@ -160,12 +197,15 @@ def _score(mention: NumberMention, hit_rank: int, hit: Hit, top: float, intent: 
         score *= 1.3 if intent.year in (mention.date or "") else 1.0
     # How much of the question the number's own sentence says (小米…98英寸 → 2万元以下, not 10万元).
     words = _content_words(intent)
+    near = simplify(" ".join([mention.label or "", mention.extras.get("lead", ""), mention.extras.get("after_near", "")]))
     if words:
         sentence = simplify(mention.extras.get("sentence", ""))
-        near = simplify((mention.label or "") + mention.extras.get("after", ""))
         total = sum(len(w) for w in words)
         score *= 1.0 + 2.0 * sum(len(w) for w in words if w in sentence) / total
         score *= 1.0 + 1.0 * sum(len(w) for w in words if w in near) / total
+    # The words around 多少 name what is counted: after it (多少片剂) most of all.
+    before, after_words = intent.focus_split
+    score *= 1.0 + 0.5 * sum(w in near for w in before) + 1.0 * sum(w in near for w in after_words)
     return score
 
 
@@ -299,7 +339,9 @@ def _numeric_answer(question: str, intent: QuestionIntent, hits: list[Hit]) -> A
             if intent.places and not _mention_places(m) & set(intent.places):
                 continue
             m.extras["passage"] = p.index_text
-            candidates.append(Reading(m, rank + 1, _score(m, rank, hit, top, intent), _context(m, mentions, p.text)))
+            reading = Reading(m, rank + 1, _score(m, rank, hit, top, intent), _context(m, mentions, p.text))
+            if reading_coverage(intent, reading) >= MIN_READING_COVERAGE:
+                candidates.append(reading)
     if not candidates:
         return None
     candidates.sort(key=lambda r: -r.score)
@@ -312,8 +354,6 @@ def _numeric_answer(question: str, intent: QuestionIntent, hits: list[Hit]) -> A
     best_passage = hits[best.citation - 1].passage
     if intent.year and intent.year not in best_passage.text and intent.year not in (best_passage.headline or ""):
         return None  # the articles give this figure for another year
-    if reading_coverage(intent, best) < MIN_READING_COVERAGE:
-        return None
     readings = [best]
     # Several valid readings: other subjects (or other labels) whose numbers score close to the best.
     for r in candidates[1:]:

@@ -25,7 +25,7 @@ _MAG = r"(?:万亿|千亿|百亿|十亿|亿|千万|百万|十万|万|千|百)"
 _CURRENCY = r"(?:元人民币|元|美元|欧元|港元|港币|日元|英镑|韩元)"
 # Measure words, longest first; the kind each one gives.
 _MEASURES = {
-    "count": "个百分点 家 名 人次 人 户 笔 口 辆 个 项 件 台 片 套 次 批 条 座 栋 所 位 只 张 份 场 部 根 支 款 单 枚 头 株 箱 包 车 架 艘 间 处 轮 期 届 种 类 类别 篇 本 封 余人 台套".split(),
+    "count": "个百分点 家 名 人次 人 户 笔 口 辆 个 项 件 台 片 套 次 批 条 座 栋 所 位 只 张 份 场 部 根 支 款 单 枚 头 株 箱 包 车 架 艘 间 处 轮 期 届 种 类 类别 篇 本 封 余人 台套 粒 双 盒 瓶 袋 剂 份儿 窖 层 辆次 架次".split(),
     "duration": "个月 小时 分钟 秒 天 周 年 日".split(),
     "measure": "平方公里 平方米 万平方米 立方米 公里 千米 米 厘米 毫米 吨 公斤 千克 克 斤 亩 千瓦时 千瓦 兆瓦 瓦 度 升 GB TB MB kg km m".split(),
     "ratio": "倍".split(),
@@ -61,7 +61,7 @@ _SUBJECT_PRONOUNS = ("该区", "全区", "我区", "该县", "全县", "我县",
 _ORG_RE = re.compile(r"[^\s，。；！？、,;:：“”（）()将给的在了和与为是对向把从]{2,10}?(?:有限公司|股份公司|公司|集团|银行|支行|分行|工业园|园区|学院|大学|医院|协会|商会)")
 _CLAUSE_BREAK = re.compile(r"[，。；！？,;!?：:、（）()\n“”]")
 _FILLER_TAIL = re.compile(r"(?:分别|已经|已|共计|共|累计|总计|合计|均|全部|仅|就|也|都|还|将|可|同比|环比|达到|达|为|是|有|约|超过|超|近|逾|到|至|在|占|的|了|从|由|降低|减少)+$")
-_FILLER_HEAD = re.compile(r"^(?:该区|全区|我区|该县|全县|我县|该市|全市|我市|该镇|全镇|该公司|公司|其中|截至目前|截至|目前|同时|此外|另外|今年|去年|全年|共|并|和|及|与|其|该|在|对|为|给|向|已|将|有|把|让|使)+")
+_FILLER_HEAD = re.compile(r"^(?:该区|全区|我区|该县|全县|我县|该市|全市|我市|该镇|全镇|该公司|公司|共计|总计|累计|其中|截至目前|截至|目前|同时|此外|另外|今年|去年|全年|共|并|和|及|与|其|该|在|对|为|给|向|已|将|有|把|让|使)+")
 _DATE_LEAD = re.compile(r"截至|截止|截止到|到|至")
 
 
@@ -263,6 +263,15 @@ def _clause_after(text: str, end: int, limit: int = 16) -> str:
     return rest[0] if rest else ""
 
 
+def _first_word(text: str) -> str:
+    """The word a number counts: the first word after it (541个单位 → 单位; 58%的银行 → 银行)."""
+    import jieba
+
+    text = text.lstrip("的")
+    m = re.match(r"[\u4e00-\u9fff]+", text)
+    return jieba.lcut(m.group())[0] if m else ""
+
+
 def _sentence_of(text: str, position: int) -> str:
     """The sentence around position."""
     start = max(text.rfind(c, 0, position) for c in "。！？；\n") + 1
@@ -274,10 +283,11 @@ def _label(text: str, mention: NumberMention, previous_end: int) -> tuple[str | 
     """What the number measures: the metric named just before it in its clause, else the clause's noun."""
     lead = _clause_before(text, mention.start)
     lead = lead[max(0, len(lead) - (mention.start - previous_end)):] if mention.start - previous_end < len(lead) else lead
+    mention.extras["lead"] = lead  # the whole clause before the number, for matching questions against
     found = last_metric(lead)
     if not found:
         sentence_start = max(text.rfind(c, 0, mention.start) for c in "。！？；\n") + 1
-        wider = text[max(sentence_start, previous_end, mention.start - 30):mention.start]
+        wider = text[max(sentence_start, previous_end, mention.start - 30):mention.start].split("、")[-1]
         found = last_metric(wider)
         if found:
             clause = [c for c in _CLAUSE_BREAK.split(wider) if found[0] in c]
@@ -377,6 +387,7 @@ def extract_numbers(text: str, article_places: list[str] | None = None, headline
             m.date = _date_for(text, m, dates)
             m.extras["places"] = subject_of.places(text, m.start)
             m.extras["after"] = _clause_after(text, m.end)
+            m.extras["after_near"] = _first_word(m.extras["after"])
             m.extras["sentence"] = _sentence_of(text, m.start)
         previous_end = m.end
     return mentions
