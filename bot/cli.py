@@ -44,11 +44,15 @@ def _engine(progress: bool = True, rebuild: bool = False):
 @app.command()
 def index(rebuild: bool = typer.Option(False, "--rebuild", help="Rebuild even when the stored index is current.")):
     """Build the index of the corpus folder (or check that the stored one is current)."""
+    import time
+
+    started = time.perf_counter()
     engine = _engine(rebuild=rebuild)
     manifest = engine.manifest
     out.print(f"index: {engine.settings.index_dir}")
     out.print(f"{engine.articles} articles, {len(engine.passages)} passages, model {manifest.get('model')} "
-              f"({manifest.get('dimension')}-dim), built {manifest.get('built_at')}")
+              f"({manifest.get('dimension')}-dim), built {manifest.get('built_at')}; "
+              f"{time.perf_counter() - started:.1f} s")
 
 
 @app.command()

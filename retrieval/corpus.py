@@ -178,6 +178,7 @@ def _looks_like_heading(block: _Block) -> bool:
         and not ends_paragraph(text)
         and text[-1] not in "，,、"
         and "。" not in text
+        and not re.search(r"[\u4e00-\u9fff\d],[\u4e00-\u9fff\d]", text)  # a half-width clause comma: body text (003)
         and not BYLINE_RE.match(text)
     )
 

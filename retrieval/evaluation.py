@@ -17,8 +17,8 @@ K_VALUES = (1, 5, 10)
 ANSWERABLE_TYPES = ("numeric", "fact", "paraphrase", "ambiguous", "multi")
 BENCHMARK_FILES = {"dureader": "dureader_robust_dev.json", "cmrc": "cmrc2018_dev.json", "drcd": "drcd_dev.json"}
 # Floors for `make test`: set from the figures measured when they were introduced; they only go up.
-FLOORS = {"hybrid": {"hit@5": 0.85}, "answer": {"number_acc": 0.70, "grounded": 1.0, "abstain_unans": 0.75,
-                                                 "answered_ans": 0.85}}
+FLOORS = {"hybrid": {"hit@5": 0.97}, "answer": {"number_acc": 0.93, "grounded": 1.0, "abstain_unans": 0.90,
+                                                 "answered_ans": 0.95}}
 
 
 @dataclass

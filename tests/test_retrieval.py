@@ -24,6 +24,7 @@ def test_hybrid_top1_and_top5(engine):
     rels = _hits(engine, "hybrid", 5)
     top1 = sum(r[0] for r in rels) / len(rels)
     top5 = sum(any(r) for r in rels) / len(rels)
+    print(f"hybrid on {len(rels)} questions: top-1 {top1:.3f}, top-5 {top5:.3f}")
     assert top1 >= 0.80, top1
     assert top5 >= 0.95, top5
 
