@@ -47,15 +47,26 @@ def engine(built, embedder):
     return e
 
 
-@pytest.fixture
-def fresh_engine(built, embedder, tmp_path):
-    """A private copy of corpus and index, for tests that add articles or damage files."""
+def _engine_copy(built, embedder, root: Path):
+    """An engine over a private copy of the built corpus and index."""
     from retrieval.config import Settings
     from retrieval.engine import Engine
 
     corpus, index = built
-    shutil.copytree(corpus, tmp_path / "corpus")
-    shutil.copytree(index, tmp_path / "index")
-    e = Engine(Settings(tmp_path / "corpus", tmp_path / "index"), embedder=embedder)
+    shutil.copytree(corpus, root / "corpus")
+    shutil.copytree(index, root / "index")
+    e = Engine(Settings(root / "corpus", root / "index"), embedder=embedder)
     e.open()
     return e
+
+
+@pytest.fixture
+def fresh_engine(built, embedder, tmp_path):
+    """A private copy of corpus and index, for tests that add articles or damage files."""
+    return _engine_copy(built, embedder, tmp_path)
+
+
+@pytest.fixture(scope="module")
+def module_engine(built, embedder, tmp_path_factory):
+    """A private copy shared by one test module (servers that accept new articles)."""
+    return _engine_copy(built, embedder, tmp_path_factory.mktemp("module-engine"))

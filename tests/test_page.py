@@ -19,24 +19,10 @@ FLAGS = ["--no-sandbox", "--disable-gpu", "--disable-quic", "--no-first-run", "-
 
 
 @pytest.fixture(scope="module")
-def page_server(fresh_engine_module):
-    live = LiveServer(create_app(fresh_engine_module)).start()
+def page_server(module_engine):
+    live = LiveServer(create_app(module_engine)).start()
     yield live
     live.stop()
-
-
-@pytest.fixture(scope="module")
-def fresh_engine_module(built, embedder, tmp_path_factory):
-    from retrieval.config import Settings
-    from retrieval.engine import Engine
-
-    corpus, index = built
-    root = tmp_path_factory.mktemp("page")
-    shutil.copytree(corpus, root / "corpus")
-    shutil.copytree(index, root / "index")
-    engine = Engine(Settings(root / "corpus", root / "index"), embedder=embedder)
-    engine.open()
-    return engine
 
 
 @pytest.fixture(scope="module")
@@ -61,8 +47,8 @@ def test_ask_on_the_page(page_server, browser):
     page.close()
 
 
-def test_passage_text_is_escaped(page_server, browser, fresh_engine_module):
-    fresh_engine_module.add_article("xss", "本报讯 <script>window.pwned=1</script><b>巫溪</b>区复工率达到88%。")
+def test_passage_text_is_escaped(page_server, browser, module_engine):
+    module_engine.add_article("xss", "本报讯 <script>window.pwned=1</script><b>巫溪</b>区复工率达到88%。")
     page = browser.new_page()
     page.goto(page_server.url + "/")
     page.fill("#question", "巫溪复工率多少")

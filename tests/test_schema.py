@@ -2,8 +2,6 @@
 
 from __future__ import annotations
 
-import shutil
-
 import pytest
 from hypothesis import HealthCheck, settings
 
@@ -14,17 +12,8 @@ from tests.http_server import LiveServer  # noqa: E402
 
 
 @pytest.fixture(scope="module")
-def api_schema(built, embedder, tmp_path_factory):
-    from retrieval.config import Settings
-    from retrieval.engine import Engine
-
-    corpus, index = built
-    root = tmp_path_factory.mktemp("schema")
-    shutil.copytree(corpus, root / "corpus")
-    shutil.copytree(index, root / "index")
-    engine = Engine(Settings(root / "corpus", root / "index"), embedder=embedder)
-    engine.open()
-    live = LiveServer(create_app(engine)).start()  # writes allowed: generated articles land in the copy
+def api_schema(module_engine):
+    live = LiveServer(create_app(module_engine)).start()  # writes allowed: generated articles land in the copy
     yield schemathesis.openapi.from_url(f"{live.url}/openapi.json")
     live.stop()
 
