@@ -89,6 +89,10 @@ def serve(
 
     from bot.api import create_app
 
+    logging.getLogger("newsqa").setLevel(logging.INFO)  # one line per request: method, path, status, ms
+    logging.getLogger().setLevel(logging.INFO)
+    logging.getLogger("jieba").setLevel(logging.WARNING)
+    logging.getLogger("bm25s").setLevel(logging.WARNING)
     uvicorn.run(create_app(), host=host, port=port, log_level="info", access_log=False)
 
 
@@ -128,7 +132,8 @@ def telegram(
 def main() -> None:
     """Console-script entry point."""
     logging.basicConfig(level=logging.WARNING, format="%(asctime)s %(levelname)s %(name)s: %(message)s")
-    logging.getLogger("jieba").setLevel(logging.ERROR)
+    for noisy in ("jieba", "bm25s", "httpx", "sentence_transformers", "faiss"):
+        logging.getLogger(noisy).setLevel(logging.WARNING)
     app()
 
 
