@@ -130,7 +130,7 @@ def main() -> None:
 
     engine = Engine()
     engine.open()
-    base = np.vstack([engine._searcher.dense.index.reconstruct(i) for i in range(len(engine.passages))])
+    base = np.vstack([engine.searcher.dense.index.reconstruct(i) for i in range(len(engine.passages))])
     questions = [q.question for q in load_questions(REPO / "tests" / "data" / "questions.jsonl")]
     qvecs = engine.embedder.encode(questions)
     rng = np.random.default_rng(42)

@@ -149,7 +149,7 @@ class EngineHolder:
 
                 engine = self.engine or Engine()
                 engine.open()
-                engine.embedder.encode_query("预热")  # load the model now, not on the first question
+                engine.ask("綦江复工率多少")  # load the model and build BM25 now, not on the first question
                 self.engine = engine
             except Exception as exc:  # reported by /health and 503s, never raised into the server
                 log.exception("index failed to load")

@@ -75,7 +75,10 @@ class Engine:
         self.passages: list[Passage] = []
         self.manifest: dict = {}
         self.articles = 0
+        self._dense: DenseIndex | None = None
         self._searcher: Searcher | None = None
+        self._corpus_text: str | None = None
+        self._lazy_lock = threading.Lock()
         self._write_lock = threading.Lock()
 
     @property
@@ -125,24 +128,43 @@ class Engine:
         self.passages = stored.passages
         self.manifest = stored.manifest
         self._by_id = {p.id: i for i, p in enumerate(self.passages)}
-        from retrieval.tokenizer import simplify
-
-        self.corpus_text = simplify("\n".join(p.index_text for p in self.passages))
         self.known_places = {place for p in self.passages for place in (*p.places, *p.article_places)}
-        self._searcher = Searcher(self.passages, BM25Index([p.index_text for p in self.passages]), stored.dense)
+        # The BM25 side and the corpus text need jieba and OpenCC (a second or two): built on first search,
+        # so `newsqa index` on a current index stays fast.
+        with self._lazy_lock:
+            self._dense, self._searcher, self._corpus_text = stored.dense, None, None
 
     @property
     def ready(self) -> bool:
         """True once an index is loaded."""
-        return self._searcher is not None
+        return self._dense is not None
+
+    @property
+    def searcher(self) -> Searcher:
+        """The ranking over the loaded passages (BM25 built on first use)."""
+        if self._dense is None:
+            self.open()
+        with self._lazy_lock:
+            if self._searcher is None:
+                self._searcher = Searcher(self.passages, BM25Index([p.index_text for p in self.passages]), self._dense)
+            return self._searcher
+
+    @property
+    def corpus_text(self) -> str:
+        """Every passage's indexed text, simplified: what the corpus can talk about."""
+        with self._lazy_lock:
+            if self._corpus_text is None:
+                from retrieval.tokenizer import simplify
+
+                self._corpus_text = simplify("\n".join(p.index_text for p in self.passages))
+            return self._corpus_text
 
     def search(self, question: str, top_k: int = 5, mode: str = "hybrid") -> list[Hit]:
         """The top_k passages for a question (validated first)."""
         question = check_question(question)
-        if self._searcher is None:
-            self.open()
+        searcher = self.searcher
         vector = self.embedder.encode_query(question) if mode != "bm25" else None
-        return self._searcher.rank(question, vector, mode=mode, top_k=top_k)
+        return searcher.rank(question, vector, mode=mode, top_k=top_k)
 
     def ask(self, question: str, top_k: int = 5, mode: str = "hybrid"):
         """The Answer to a question: numbers traced to cited passages, or an honest abstention."""
@@ -191,7 +213,7 @@ class Engine:
             path.write_text(text, "utf-8")
             source = read_corpus_file(path)
             new, _ = passages_of([source])
-            dense = self._searcher.dense
+            dense = self._dense
             if new:
                 dense.add(self.embedder.encode([p.index_text for p in new]))
             passages = self.passages + new
