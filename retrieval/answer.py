@@ -31,8 +31,9 @@ ASKING_RE = re.compile(r"(?:是|有|为|达|共|一共|总共)?(?:多少|几)")
 
 def _inside_word(text: str, position: int) -> bool:
     """Whether the character at position begins a longer jieba word (口 in 口罩)."""
-    import jieba
+    from retrieval.tokenizer import jieba_tokenizer
 
+    jieba = jieba_tokenizer()
     return any(start == position and end - start > 1 for _, start, end in jieba.tokenize(text))
 
 

@@ -98,7 +98,9 @@ class _Block:
 
 def _spans_word(left: str, right: str) -> bool:
     """True when a line break between left and right cuts a word in two (两|者, 互|联网)."""
-    import jieba  # imported here: jieba's dictionary takes a second to load
+    from retrieval.tokenizer import jieba_tokenizer  # jieba's dictionary takes a second to load
+
+    jieba = jieba_tokenizer()
 
     left, right = left.strip()[-4:], right.strip()[:4]
     if not left or not right or not ("\u4e00" <= left[-1] <= "\u9fff" and "\u4e00" <= right[0] <= "\u9fff"):

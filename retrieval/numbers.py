@@ -265,8 +265,9 @@ def _clause_after(text: str, end: int, limit: int = 16) -> str:
 
 def _first_word(text: str) -> str:
     """The word a number counts: the first word after it (541个单位 → 单位; 58%的银行 → 银行)."""
-    import jieba
+    from retrieval.tokenizer import jieba_tokenizer
 
+    jieba = jieba_tokenizer()
     text = text.lstrip("的")
     m = re.match(r"[\u4e00-\u9fff]+", text)
     return jieba.lcut(m.group())[0] if m else ""
@@ -312,8 +313,9 @@ def _tail_words(text: str, limit: int) -> str:
     """The last whole words of text, at most limit characters (no half words in labels)."""
     if len(text) <= limit:
         return text
-    import jieba
+    from retrieval.tokenizer import jieba_tokenizer
 
+    jieba = jieba_tokenizer()
     out = ""
     for word in reversed(jieba.lcut(text)):
         if len(out) + len(word) > limit:

@@ -18,7 +18,7 @@ from retrieval.passages import Passage
 log = logging.getLogger(__name__)
 
 # Bump when ingestion or the file layout changes: an index of another version is rebuilt.
-FORMAT_VERSION = 3
+FORMAT_VERSION = 4
 MANIFEST = "manifest.json"
 PASSAGES = "passages.json"
 VECTORS = "dense.faiss"

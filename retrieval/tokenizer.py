@@ -43,6 +43,11 @@ def _jieba():
     return jieba
 
 
+def jieba_tokenizer():
+    """jieba, initialised once with the place names and metric terms as whole words (and quiet)."""
+    return _jieba()
+
+
 def simplify(text: str) -> str:
     """NFKC (full-width → half-width), traditional → simplified characters, lower-case Latin."""
     return _converter().convert(unicodedata.normalize("NFKC", text)).lower()

@@ -151,3 +151,22 @@ def test_api_key_for_reads(writable_server, monkeypatch):
     assert httpx.get(f"{writable_server.url}/articles").status_code == 401
     assert httpx.get(f"{writable_server.url}/articles", headers={"X-API-Key": "s3cret-key"}).status_code == 200
     assert httpx.get(f"{writable_server.url}/health").status_code == 200
+
+
+def test_internal_error_is_a_generic_500_with_request_id(caplog):
+    class Exploding:
+        ready = True
+        passages, articles, manifest = [], 0, {}
+
+        def ask(self, question, top_k):
+            raise RuntimeError("secret internals")
+
+    live = LiveServer(create_app(Exploding(), load=False)).start()
+    try:
+        with caplog.at_level(logging.INFO, logger="newsqa.http"):
+            r = httpx.post(f"{live.url}/ask", json={"question": "綦江复工率多少"})
+        body = r.json()
+        assert r.status_code == 500 and body["error"] == "internal error" and "secret" not in r.text
+        assert body["request_id"] in caplog.text and "Traceback" in caplog.text
+    finally:
+        live.stop()
