@@ -195,19 +195,46 @@ def _error(request: Request, status: int, error: str, detail=None) -> JSONRespon
     return JSONResponse(ErrorOut(error=error, detail=detail, request_id=rid).model_dump(), status_code=status)
 
 
-def create_app(engine=None, load: bool = True) -> FastAPI:
-    """The FastAPI application; the engine loads in the background at start-up."""
-    holder = EngineHolder(engine)
+class EngineProxy:
+    """The loaded engine for other faces sharing this server (the Telegram webhook); 503 until it is ready."""
+
+    def __init__(self, holder: EngineHolder):
+        self.holder = holder
+
+    def ask(self, question: str, top_k: int = 5):
+        """Engine.ask on the loaded engine."""
+        return self.holder.get().ask(question, top_k)
+
+    def article_list(self) -> list[dict]:
+        """Engine.article_list on the loaded engine."""
+        return self.holder.get().article_list()
+
+
+def create_app(engine=None, load: bool = True, extensions=(), holder: EngineHolder | None = None) -> FastAPI:
+    """The FastAPI application; the engine loads in the background at start-up.
+
+    extensions: objects with a ``router`` (APIRouter) and async ``start()``/``stop()``, e.g. the Telegram
+    webhook, served on the same app and started with it.
+    """
+    holder = holder or EngineHolder(engine)
 
     @asynccontextmanager
     async def lifespan(app: FastAPI):
         if load:
             holder.start()
-        yield
+        for extension in extensions:
+            await extension.start()
+        try:
+            yield
+        finally:
+            for extension in extensions:
+                await extension.stop()
 
     app = FastAPI(title="渝问 / newsqa", version="0.1.0", lifespan=lifespan,
                   description="Questions about Chinese news articles, answered with numbers traced to cited passages.")
     app.state.holder = holder
+    for extension in extensions:
+        app.include_router(extension.router)
     errors = {401: {"model": ErrorOut}, 422: {"model": ErrorOut}, 503: {"model": ErrorOut}}
 
     @app.middleware("http")

@@ -83,17 +83,40 @@ def ask(
 def serve(
     host: str = typer.Option("127.0.0.1", help="Interface to listen on."),
     port: int = typer.Option(8000, help="TCP port."),
+    telegram_webhook_url: Optional[str] = typer.Option(
+        None, "--telegram-webhook-url", help="Also run the Telegram bot as a webhook on this server's public URL."),
 ):
-    """Serve the HTTP API and the chat page (uvicorn)."""
+    """Serve the HTTP API and the chat page (uvicorn); optionally the Telegram webhook on the same app."""
     import uvicorn
 
-    from bot.api import create_app
+    from bot.api import EngineHolder, EngineProxy, create_app
 
     logging.getLogger("newsqa").setLevel(logging.INFO)  # one line per request: method, path, status, ms
     logging.getLogger().setLevel(logging.INFO)
     logging.getLogger("jieba").setLevel(logging.WARNING)
     logging.getLogger("bm25s").setLevel(logging.WARNING)
-    uvicorn.run(create_app(), host=host, port=port, log_level="info", access_log=False)
+    holder = EngineHolder()
+    extensions = []
+    if telegram_webhook_url:
+        extensions.append(_telegram_webhook(telegram_webhook_url, EngineProxy(holder)))
+    app = create_app(holder=holder, extensions=extensions)
+    uvicorn.run(app, host=host, port=port, log_level="info", access_log=False)
+
+
+def _telegram_webhook(public_url: str, engine):
+    """The Telegram bot as a route of the HTTP server (token from TELEGRAM_BOT_TOKEN)."""
+    import os
+
+    from bot.telegram_bot import TelegramWebhook, TokenError, allowed_chats, build_application, load_token, protect_logs
+
+    try:
+        token = load_token()
+    except TokenError as exc:
+        err.print(f"error: {exc}")
+        raise typer.Exit(EXIT_BAD_INPUT)
+    protect_logs(token)
+    secret = os.environ.get("TELEGRAM_WEBHOOK_SECRET") or os.urandom(16).hex()
+    return TelegramWebhook(build_application(token, engine, allowed=allowed_chats()), public_url, secret)
 
 
 @app.command(name="eval")

@@ -3,12 +3,14 @@
 from __future__ import annotations
 
 import asyncio
+import hmac
 import logging
 import os
 import re
 import time
 from pathlib import Path
 
+from fastapi import APIRouter, HTTPException, Request
 from telegram import (BotCommand, InlineQueryResultArticle, InputTextMessageContent, KeyboardButton,
                       ReplyKeyboardMarkup, Update)
 from telegram.constants import ChatAction, ChatType, ParseMode
@@ -285,6 +287,41 @@ def build_application(token: str, engine, base_url: str | None = None, allowed: 
     application.add_handler(InlineQueryHandler(inline_query))
     application.add_error_handler(on_error)
     return application
+
+
+class TelegramWebhook:
+    """The bot as a route on the HTTP server: POST /telegram/webhook with Telegram's secret-token header."""
+
+    path = "/telegram/webhook"
+
+    def __init__(self, application: Application, public_url: str, secret: str):
+        self.application, self.secret = application, secret
+        self.url = public_url.rstrip("/") + self.path
+        self.router = APIRouter()
+
+        @self.router.post(self.path, include_in_schema=False)
+        async def receive(request: Request):
+            given = request.headers.get("x-telegram-bot-api-secret-token", "")
+            if not hmac.compare_digest(given.encode(), self.secret.encode()):
+                raise HTTPException(403, "wrong or missing secret token")
+            try:
+                update = Update.de_json(await request.json(), self.application.bot)
+            except (ValueError, TypeError, KeyError) as exc:
+                raise HTTPException(400, f"not a Telegram update: {exc}")
+            await self.application.update_queue.put(update)
+            return {"ok": True}
+
+    async def start(self) -> None:
+        """Initialise and start the application, register commands and the webhook with Telegram."""
+        await self.application.initialize()
+        await _post_init(self.application)
+        await self.application.start()
+        await self.application.bot.set_webhook(self.url, secret_token=self.secret, allowed_updates=Update.ALL_TYPES)
+
+    async def stop(self) -> None:
+        """Stop processing updates (the webhook stays registered for the next start)."""
+        await self.application.stop()
+        await self.application.shutdown()
 
 
 def run(webhook_url: str | None = None, port: int = 8443) -> None:

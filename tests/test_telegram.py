@@ -274,3 +274,29 @@ def test_cli_without_token_exits_2_before_any_network_call(tmp_path):
                             env=env, cwd=tmp_path, timeout=120)
     assert result.returncode == 2
     assert result.stderr.strip().count("\n") == 0 and "TELEGRAM_BOT_TOKEN" in result.stderr
+
+
+def test_webhook_route_on_the_http_server(fake, engine):
+    import httpx
+
+    from bot.api import create_app
+    from bot.telegram_bot import TelegramWebhook
+
+    hook = TelegramWebhook(build_application(TOKEN, engine, base_url=f"{fake.url}/bot"), "https://example.org/", "s3cret")
+    live = LiveServer(create_app(engine, extensions=[hook])).start()
+    try:
+        registered = fake.sent("setWebhook")[0]
+        assert registered["url"] == "https://example.org/telegram/webhook" and registered["secret_token"] == "s3cret"
+        update = {"update_id": 7, "message": {"message_id": 1, "date": int(time.time()), "text": "綦江复工率多少",
+                                              "chat": {"id": 1001, "type": "private"},
+                                              "from": {"id": 77, "is_bot": False, "first_name": "u"}}}
+        assert httpx.post(f"{live.url}/telegram/webhook", json=update).status_code == 403
+        wrong = httpx.post(f"{live.url}/telegram/webhook", json=update, headers={"X-Telegram-Bot-Api-Secret-Token": "x"})
+        assert wrong.status_code == 403
+        ok = httpx.post(f"{live.url}/telegram/webhook", json=update, headers={"X-Telegram-Bot-Api-Secret-Token": "s3cret"})
+        assert ok.status_code == 200
+        fake.wait_for(lambda: fake.sent())
+        assert "<b>100%</b>" in fake.sent()[0]["text"]
+        assert httpx.get(f"{live.url}/health").status_code == 200  # the API is served beside it
+    finally:
+        live.stop()
