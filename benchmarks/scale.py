@@ -147,7 +147,7 @@ def main() -> None:
         rows.append(bm25_row(texts, n, questions, random.Random(n)))
         print(f"bm25 {n} done; peak RSS {rss_mb():.0f} MB", flush=True)
 
-    print(f"\n| passages | index | build s | MB | p50 ms | p95 ms | recall@10 vs exact |\n|---|---|---|---|---|---|---|")
+    print("\n| passages | index | build s | MB | p50 ms | p95 ms | recall@10 vs exact |\n|---|---|---|---|---|---|---|")
     for r in rows:
         mb = "–" if r["mb"] is None else f"{r['mb']:.0f}"
         rec = "–" if r["recall@10"] is None else f"{r['recall@10']:.3f}"

@@ -13,7 +13,6 @@ from retrieval.metrics import MONEY_WORDS, SPECIFIC, find_metrics
 from retrieval.numbers import NumberMention, extract_numbers
 from retrieval.places import GENERIC, gazetteer
 from retrieval.search import Hit
-from retrieval.text import split_sentences  # noqa: F401  (kept for callers that quote sentences)
 from retrieval.tokenizer import simplify, tokenize
 
 # Calibrated on tests/data/questions.jsonl (see `newsqa eval`): below this share of the question's

@@ -65,24 +65,26 @@ class Searcher:
         self.bm25 = bm25
         self.dense = dense
         self.fusion = fusion
-        self._place_weights: np.ndarray | None = None
+        # Per-passage places and metrics, computed once: a query only combines boolean masks.
+        self._named = [set(p.places) | set(p.article_places) for p in passages]
+        self._specific_place = np.array([bool(named - GENERIC) for named in self._named])
+        self._metrics = [set(find_metrics(p.text)) for p in passages]
+
+    def _mask(self, sets: list[set], wanted: list[str]) -> np.ndarray:
+        wanted_set = set(wanted)
+        return np.fromiter((bool(s & wanted_set) for s in sets), dtype=bool, count=len(sets))
 
     def _context_factor(self, question: str) -> np.ndarray:
         """Per-passage multiplier from the places and metrics the question names."""
         factor = np.ones(len(self.passages), dtype=np.float32)
-        wanted = [p for p in gazetteer().find(simplify(question)) if p not in GENERIC]
+        text = simplify(question)
+        wanted = [p for p in gazetteer().find(text) if p not in GENERIC]
         if wanted:
-            for i, passage in enumerate(self.passages):
-                named = set(passage.places) | set(passage.article_places)
-                if named & set(wanted):
-                    continue
-                specific = named - GENERIC
-                factor[i] = OTHER_PLACE if specific else NO_PLACE
-        metrics = [m for m in find_metrics(simplify(question)) if m in SPECIFIC]
+            about = self._mask(self._named, wanted)
+            factor[~about] = np.where(self._specific_place[~about], OTHER_PLACE, NO_PLACE)
+        metrics = [m for m in find_metrics(text) if m in SPECIFIC]
         if metrics:
-            for i, passage in enumerate(self.passages):
-                if set(metrics) & set(find_metrics(passage.text)):
-                    factor[i] *= METRIC_BONUS
+            factor[self._mask(self._metrics, metrics)] *= METRIC_BONUS
         return factor
 
     def rank(self, question: str, query_vector: np.ndarray | None, mode: str = "hybrid", top_k: int = 5) -> list[Hit]:
