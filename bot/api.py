@@ -3,8 +3,9 @@
 from __future__ import annotations
 
 import hmac
+import json
 import logging
-import os
+import re
 import threading
 import time
 import uuid
@@ -12,12 +13,14 @@ from contextlib import asynccontextmanager
 from importlib import resources
 from typing import Annotated, Literal
 
-from fastapi import Depends, FastAPI, HTTPException, Query, Request
+from fastapi import FastAPI, HTTPException, Query, Request
 from fastapi.concurrency import run_in_threadpool
 from fastapi.exceptions import RequestValidationError
 from fastapi.responses import HTMLResponse, JSONResponse
 from pydantic import BaseModel, ConfigDict, Field
 from starlette.exceptions import HTTPException as StarletteHTTPException
+
+from retrieval.config import ApiSettings
 
 log = logging.getLogger("newsqa.http")
 MAX_BODY_BYTES = 1_000_000
@@ -149,7 +152,7 @@ class EngineHolder:
 
                 engine = self.engine or Engine()
                 engine.open()
-                engine.ask("綦江复工率多少")  # load the model and build BM25 now, not on the first question
+                engine.warm_up()  # load the model and build BM25 now, not on the first question
                 self.engine = engine
             except Exception as exc:  # reported by /health and 503s, never raised into the server
                 log.exception("index failed to load")
@@ -171,23 +174,80 @@ class EngineHolder:
         return self.engine
 
 
-def _api_key_check(reads: bool):
-    def check(request: Request) -> None:
-        key = os.environ.get("NEWSQA_API_KEY")
-        if not key or (reads and os.environ.get("NEWSQA_API_KEY_READS") != "1"):
-            return
-        given = request.headers.get("x-api-key") or ""
-        auth = request.headers.get("authorization") or ""
-        if auth.lower().startswith("bearer "):
-            given = auth[7:].strip()
-        if not hmac.compare_digest(given.encode(), key.encode()):
-            raise HTTPException(401, "a valid API key is required (Authorization: Bearer … or X-API-Key)")
+# ---- guards that run before any route reads the body -------------------------------------------
 
-    return check
+PUBLIC_PATHS = {"/", "/health", "/docs", "/docs/oauth2-redirect", "/redoc", "/openapi.json"}
+READ_POSTS = {"/ask"}  # a POST that only reads
+_CONTROL = re.compile(r"[\x00-\x1f\x7f]")
 
 
-require_write_key = _api_key_check(reads=False)
-require_read_key = _api_key_check(reads=True)
+def printable(text: str) -> str:
+    """Text with control characters shown as \\xNN, safe for a log line."""
+    return _CONTROL.sub(lambda m: f"\\x{ord(m.group()):02x}", text)
+
+
+def key_required(method: str, path: str, settings: ApiSettings, public: set[str]) -> bool:
+    """Whether this request needs the API key: always for writes, for reads when configured."""
+    if not settings.api_key or path in public:
+        return False
+    writes = method not in ("GET", "HEAD", "OPTIONS") and path not in READ_POSTS
+    return writes or settings.key_for_reads
+
+
+def key_given(headers: dict[str, str], key: str) -> bool:
+    """Constant-time check of Authorization: Bearer … or X-API-Key against the key."""
+    given = headers.get("x-api-key") or ""
+    auth = headers.get("authorization") or ""
+    if auth.lower().startswith("bearer "):
+        given = auth[7:].strip()
+    return hmac.compare_digest(given.encode("utf-8", "replace"), key.encode("utf-8", "replace"))
+
+
+class Guard:
+    """ASGI middleware: the API key first, then a body-size limit counted as bytes arrive (chunked or not).
+
+    Both answer before a route reads anything, so an unauthorised or oversized body is never buffered.
+    """
+
+    def __init__(self, app, settings: ApiSettings, public: set[str], max_body: int = MAX_BODY_BYTES):
+        self.app, self.settings, self.public, self.max_body = app, settings, public, max_body
+
+    async def __call__(self, scope, receive, send):
+        if scope["type"] != "http":
+            return await self.app(scope, receive, send)
+        headers = {k.decode("latin-1").lower(): v.decode("latin-1") for k, v in scope["headers"]}
+        if key_required(scope["method"], scope["path"], self.settings, self.public) and \
+                not key_given(headers, self.settings.api_key):
+            return await _send_error(scope, send, 401, "a valid API key is required (Authorization: Bearer … or X-API-Key)")
+        length = headers.get("content-length")
+        if length is not None and (not length.isdigit() or int(length) > self.max_body):
+            return await _send_error(scope, send, 413, "request body too large", f"the limit is {self.max_body} bytes")
+        state = {"received": 0, "rejected": False}
+
+        async def limited_receive():
+            message = await receive()
+            if message["type"] == "http.request":
+                state["received"] += len(message.get("body", b""))
+                if state["received"] > self.max_body and not state["rejected"]:
+                    state["rejected"] = True
+                    await _send_error(scope, send, 413, "request body too large", f"the limit is {self.max_body} bytes")
+                    return {"type": "http.disconnect"}  # the route stops reading; nothing more is buffered
+            return message
+
+        async def guarded_send(message):
+            if not state["rejected"]:  # the 413 is already out; the route's own reply is dropped
+                await send(message)
+
+        await self.app(scope, limited_receive, guarded_send)
+
+
+async def _send_error(scope, send, status: int, error: str, detail=None) -> None:
+    rid = scope.get("state", {}).get("request_id") or uuid.uuid4().hex[:12]
+    body = json.dumps(ErrorOut(error=error, detail=detail, request_id=rid).model_dump(), ensure_ascii=False).encode()
+    await send({"type": "http.response.start", "status": status,
+                "headers": [(b"content-type", b"application/json"), (b"content-length", str(len(body)).encode()),
+                            (b"connection", b"close")]})
+    await send({"type": "http.response.body", "body": body})
 
 
 def _error(request: Request, status: int, error: str, detail=None) -> JSONResponse:
@@ -210,13 +270,16 @@ class EngineProxy:
         return self.holder.get().article_list()
 
 
-def create_app(engine=None, load: bool = True, extensions=(), holder: EngineHolder | None = None) -> FastAPI:
+def create_app(engine=None, load: bool = True, extensions=(), holder: EngineHolder | None = None,
+               settings: ApiSettings | None = None) -> FastAPI:
     """The FastAPI application; the engine loads in the background at start-up.
 
-    extensions: objects with a ``router`` (APIRouter) and async ``start()``/``stop()``, e.g. the Telegram
-    webhook, served on the same app and started with it.
+    extensions: objects with a ``router`` (APIRouter), a ``path`` (guarded by the extension itself) and
+    async ``start()``/``stop()``, e.g. the Telegram webhook, served on the same app and started with it.
+    settings: who may call it (default: from the environment; a bad value raises ConfigError here).
     """
     holder = holder or EngineHolder(engine)
+    settings = settings or ApiSettings.from_env()
 
     @asynccontextmanager
     async def lifespan(app: FastAPI):
@@ -235,23 +298,20 @@ def create_app(engine=None, load: bool = True, extensions=(), holder: EngineHold
     app.state.holder = holder
     for extension in extensions:
         app.include_router(extension.router)
-    errors = {401: {"model": ErrorOut}, 422: {"model": ErrorOut}, 503: {"model": ErrorOut}}
+    errors = {401: {"model": ErrorOut}, 413: {"model": ErrorOut}, 422: {"model": ErrorOut}, 503: {"model": ErrorOut}}
+    app.add_middleware(Guard, settings=settings, public=PUBLIC_PATHS | {e.path for e in extensions})
 
     @app.middleware("http")
     async def request_log(request: Request, call_next):
         request.state.request_id = uuid.uuid4().hex[:12]
         started = time.perf_counter()
-        length = request.headers.get("content-length")
-        if length and (not length.isdigit() or int(length) > MAX_BODY_BYTES):
-            response = _error(request, 413, "request body too large", f"the limit is {MAX_BODY_BYTES} bytes")
-        else:
-            try:
-                response = await call_next(request)
-            except Exception:
-                log.exception("request %s failed", request.state.request_id)
-                response = _error(request, 500, "internal error")
+        try:
+            response = await call_next(request)
+        except Exception:
+            log.exception("request %s failed", request.state.request_id)
+            response = _error(request, 500, "internal error")
         response.headers["X-Request-ID"] = request.state.request_id
-        log.info("%s %s %d %.0fms id=%s", request.method, request.url.path, response.status_code,
+        log.info("%s %s %d %.0fms id=%s", printable(request.method), printable(request.url.path), response.status_code,
                  (time.perf_counter() - started) * 1000, request.state.request_id)
         return response
 
@@ -280,12 +340,12 @@ def create_app(engine=None, load: bool = True, extensions=(), holder: EngineHold
             raise HTTPException(422, str(exc))
         return result.to_dict()
 
-    @app.post("/ask", response_model=AnswerOut, responses=errors, dependencies=[Depends(require_read_key)])
+    @app.post("/ask", response_model=AnswerOut, responses=errors)
     async def ask_post(body: AskRequest, request: Request):
         """Answer a question (JSON body)."""
         return await answer(body.question, body.top_k, request)
 
-    @app.get("/ask", response_model=AnswerOut, responses=errors, dependencies=[Depends(require_read_key)])
+    @app.get("/ask", response_model=AnswerOut, responses=errors)
     async def ask_get(request: Request, q: Annotated[str, Query(min_length=1, max_length=500, pattern=r"\w")],
                       top_k: Annotated[int, Query(ge=1, le=20)] = 5):
         """Answer a question (query string, for curl and browsers)."""
@@ -300,10 +360,9 @@ def create_app(engine=None, load: bool = True, extensions=(), holder: EngineHold
             return JSONResponse(HealthOut(status=status, passages=0, articles=0, model=None,
                                           index_built_at=None).model_dump(), status_code=503)
         return HealthOut(status="ok", passages=len(engine.passages), articles=engine.articles,
-                         model=engine.manifest.get("model"), index_built_at=engine.manifest.get("built_at"))
+                         model=engine.manifest.model, index_built_at=engine.manifest.built_at)
 
-    @app.get("/passages/{passage_id}", response_model=PassageOut, responses={404: {"model": ErrorOut}, **errors},
-             dependencies=[Depends(require_read_key)])
+    @app.get("/passages/{passage_id}", response_model=PassageOut, responses={404: {"model": ErrorOut}, **errors})
     async def passage(passage_id: str):
         """One passage with provenance and neighbours."""
         engine = holder.get()
@@ -314,22 +373,28 @@ def create_app(engine=None, load: bool = True, extensions=(), holder: EngineHold
                           places=p.places, article_places=p.article_places,
                           neighbours=[n.id for n in engine.neighbours(p.id)])
 
-    @app.get("/articles", response_model=list[ArticleOut], responses=errors, dependencies=[Depends(require_read_key)])
+    @app.get("/articles", response_model=list[ArticleOut], responses=errors)
     async def articles():
         """The articles in the index."""
         return holder.get().article_list()
 
     @app.post("/articles", response_model=ArticleAdded, status_code=201,
-              responses={409: {"model": ErrorOut}, **errors}, dependencies=[Depends(require_write_key)])
+              responses={409: {"model": ErrorOut}, 507: {"model": ErrorOut}, **errors})
     async def add_article(body: ArticleIn):
         """Save a UTF-8 article into the corpus folder and index it incrementally."""
-        from retrieval.engine import ArticleError
+        from retrieval.engine import ArticleError, DuplicateArticle
+        from retrieval.store import IndexWriteError
 
         engine = holder.get()
         try:
             new = await run_in_threadpool(engine.add_article, body.source, body.text)
+        except DuplicateArticle as exc:
+            raise HTTPException(409, str(exc))
         except ArticleError as exc:
-            raise HTTPException(409 if "already exists" in str(exc) else 422, str(exc))
+            raise HTTPException(422, str(exc))
+        except IndexWriteError as exc:
+            log.error("adding %s failed: %s", printable(body.source), exc)
+            raise HTTPException(507, f"the article was not added: {exc}")
         source = new[0].source if new else body.source
         return ArticleAdded(source=source, passages=len(new), ids=[p.id for p in new])
 

@@ -24,13 +24,13 @@ EXIT_FAILURE = 1
 def _engine(progress: bool = True, rebuild: bool = False):
     """Open the engine, building the index first if needed; exit cleanly on failure."""
     from embeddings import EmbedderError
-    from retrieval.engine import Engine
+    from retrieval.engine import CorpusError, Engine
 
     engine = Engine(warn=lambda message: err.print(f"[yellow]warning:[/] {message}"))
     try:
         report = engine.open(rebuild=rebuild, progress=progress)
-    except EmbedderError as exc:
-        err.print(f"[red]error:[/] {exc}")
+    except (EmbedderError, CorpusError) as exc:
+        err.print(f"[red]error:[/] {exc}", highlight=False)
         raise typer.Exit(EXIT_FAILURE)
     except OSError as exc:
         err.print(f"[red]error:[/] cannot read or write the index: {exc}")
@@ -50,8 +50,8 @@ def index(rebuild: bool = typer.Option(False, "--rebuild", help="Rebuild even wh
     engine = _engine(rebuild=rebuild)
     manifest = engine.manifest
     out.print(f"index: {engine.settings.index_dir}")
-    out.print(f"{engine.articles} articles, {len(engine.passages)} passages, model {manifest.get('model')} "
-              f"({manifest.get('dimension')}-dim), built {manifest.get('built_at')}; "
+    out.print(f"{engine.articles} articles, {len(engine.passages)} passages, model {manifest.model} "
+              f"({manifest.dimension}-dim), built {manifest.built_at}; "
               f"{time.perf_counter() - started:.1f} s")
 
 
@@ -87,9 +87,9 @@ def serve(
         None, "--telegram-webhook-url", help="Also run the Telegram bot as a webhook on this server's public URL."),
 ):
     """Serve the HTTP API and the chat page (uvicorn); optionally the Telegram webhook on the same app."""
-    import uvicorn
-
     from bot.api import EngineHolder, EngineProxy, create_app
+    from bot.server import run_server
+    from retrieval.config import ConfigError
 
     logging.getLogger("newsqa").setLevel(logging.INFO)  # one line per request: method, path, status, ms
     logging.getLogger().setLevel(logging.INFO)
@@ -99,24 +99,31 @@ def serve(
     extensions = []
     if telegram_webhook_url:
         extensions.append(_telegram_webhook(telegram_webhook_url, EngineProxy(holder)))
-    app = create_app(holder=holder, extensions=extensions)
-    uvicorn.run(app, host=host, port=port, log_level="info", access_log=False)
+    try:
+        app = create_app(holder=holder, extensions=extensions)
+    except ConfigError as exc:
+        err.print(f"error: {exc}", highlight=False)
+        raise typer.Exit(EXIT_BAD_INPUT)
+    run_server(app, host, port)
 
 
 def _telegram_webhook(public_url: str, engine):
     """The Telegram bot as a route of the HTTP server (token from TELEGRAM_BOT_TOKEN)."""
     import os
 
-    from bot.telegram_bot import TelegramWebhook, TokenError, allowed_chats, build_application, load_token, protect_logs
+    from bot.telegram_bot import (AllowListError, StartupError, TelegramWebhook, TokenError, allowed_chats,
+                                  build_application, check_token_accepted, load_token, protect_logs)
 
     try:
         token = load_token()
-    except TokenError as exc:
-        err.print(f"error: {exc}")
+        protect_logs(token)
+        allowed = allowed_chats()
+        check_token_accepted(token)  # a rejected token is one line here, not a traceback at server start-up
+    except (TokenError, AllowListError, StartupError) as exc:
+        err.print(f"error: {exc}", highlight=False)
         raise typer.Exit(EXIT_BAD_INPUT)
-    protect_logs(token)
     secret = os.environ.get("TELEGRAM_WEBHOOK_SECRET") or os.urandom(16).hex()
-    return TelegramWebhook(build_application(token, engine, allowed=allowed_chats()), public_url, secret)
+    return TelegramWebhook(build_application(token, engine, allowed=allowed), public_url, secret)
 
 
 @app.command(name="eval")
@@ -143,17 +150,27 @@ def telegram(
     port: int = typer.Option(8443, help="Port for the standalone webhook server."),
 ):
     """Run the Telegram bot (token in TELEGRAM_BOT_TOKEN, from the environment or .env)."""
-    from bot.telegram_bot import TokenError, run
+    from bot.telegram_bot import AllowListError, StartupError, TokenError, run
+    from embeddings import EmbedderError
+    from retrieval.engine import CorpusError
 
     try:
         run(webhook_url=webhook_url, port=port)
-    except TokenError as exc:
-        err.print(f"error: {exc}")
+    except (TokenError, AllowListError) as exc:
+        err.print(f"error: {exc}", highlight=False)
         raise typer.Exit(EXIT_BAD_INPUT)
+    except (StartupError, CorpusError, EmbedderError) as exc:
+        err.print(f"error: {exc}", highlight=False)
+        raise typer.Exit(EXIT_FAILURE)
 
 
 def main() -> None:
     """Console-script entry point."""
+    for stream in (sys.stdout, sys.stderr):
+        # A terminal that cannot show Chinese (PYTHONIOENCODING=ascii, a C locale) gets \\uXXXX escapes,
+        # not a UnicodeEncodeError traceback.
+        if hasattr(stream, "reconfigure"):
+            stream.reconfigure(errors="backslashreplace")
     logging.basicConfig(level=logging.WARNING, format="%(asctime)s %(levelname)s %(name)s: %(message)s")
     for noisy in ("jieba", "bm25s", "httpx", "sentence_transformers", "faiss"):
         logging.getLogger(noisy).setLevel(logging.WARNING)

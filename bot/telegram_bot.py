@@ -14,9 +14,9 @@ from fastapi import APIRouter, HTTPException, Request
 from telegram import (BotCommand, InlineQueryResultArticle, InputTextMessageContent, KeyboardButton,
                       ReplyKeyboardMarkup, Update)
 from telegram.constants import ChatAction, ChatType, ParseMode
-from telegram.error import BadRequest, Forbidden, RetryAfter
-from telegram.ext import (AIORateLimiter, Application, ApplicationBuilder, CommandHandler, ContextTypes,
-                          InlineQueryHandler, MessageHandler, filters)
+from telegram.error import BadRequest, Forbidden, InvalidToken, RetryAfter, TelegramError
+from telegram.ext import (AIORateLimiter, Application, ApplicationBuilder, ApplicationHandlerStop, CommandHandler,
+                          ContextTypes, InlineQueryHandler, MessageHandler, TypeHandler, filters)
 
 from bot.telegram_format import answer_messages
 
@@ -34,7 +34,11 @@ HELP = ("我根据收录的新闻文章回答问题，给出文章里的数字�
 
 
 class TokenError(ValueError):
-    """The bot token is missing or malformed."""
+    """The bot token is missing, malformed, or rejected by Telegram (the message never contains it)."""
+
+
+class AllowListError(ValueError):
+    """TELEGRAM_ALLOWED_CHATS has an entry that is not a chat id: refuse to start rather than let everyone in."""
 
 
 def read_dotenv(path: Path = Path(".env")) -> dict[str, str]:
@@ -70,7 +74,19 @@ class RedactToken(logging.Filter):
         message = record.getMessage()
         if self.token in message:
             record.msg, record.args = message.replace(self.token, "<token>"), ()
+        if record.exc_info:
+            # Exception texts (InvalidToken quotes the token) and tracebacks are formatted here, redacted,
+            # and kept as text, so no handler formats the raw exception again.
+            text = logging.Formatter().formatException(record.exc_info)
+            record.exc_text, record.exc_info = text.replace(self.token, "<token>"), None
+        elif record.exc_text and self.token in record.exc_text:
+            record.exc_text = record.exc_text.replace(self.token, "<token>")
         return True
+
+
+def redact(text: str, token: str) -> str:
+    """text with the token replaced (for one-line error messages)."""
+    return text.replace(token, "<token>") if token else text
 
 
 def protect_logs(token: str) -> None:
@@ -91,27 +107,26 @@ def _engine(context: ContextTypes.DEFAULT_TYPE):
 
 def _allowed(update: Update, context: ContextTypes.DEFAULT_TYPE) -> bool:
     allowed = context.application.bot_data.get("allowed_chats")
-    return not allowed or (update.effective_chat is not None and update.effective_chat.id in allowed)
+    if not allowed:
+        return True
+    # Inline queries come from a user, not a chat: a user is let in when their private chat (same id) is.
+    who = update.effective_chat or update.effective_user
+    return who is not None and who.id in allowed
 
 
 async def start(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
     """Greeting and example questions as a reply keyboard."""
-    if not await _gate(update, context):
-        return
     keyboard = ReplyKeyboardMarkup([[KeyboardButton(q)] for q in EXAMPLES], resize_keyboard=True)
     await update.effective_message.reply_text("你好！我是渝问，回答关于新闻文章的问题。试试这些：", reply_markup=keyboard)
 
 
 async def help_command(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
     """What the bot knows and how to ask."""
-    if await _gate(update, context):
-        await update.effective_message.reply_text(HELP)
+    await update.effective_message.reply_text(HELP)
 
 
 async def sources(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
     """The articles the bot answers from."""
-    if not await _gate(update, context):
-        return
     articles = _engine(context).article_list()
     lines = [f"{i}. {a['headline'] or '（无标题）'} — {a['source']}" for i, a in enumerate(articles, 1)]
     await _send_plain(update, context, "收录的文章：\n" + "\n".join(lines))
@@ -140,8 +155,7 @@ async def text_message(update: Update, context: ContextTypes.DEFAULT_TYPE) -> No
 
 async def not_text(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
     """Stickers, photos without captions, voice…: explain that questions are text."""
-    if await _gate(update, context):
-        await update.effective_message.reply_text("我只能回答文字问题，例如：綦江复工率多少")
+    await update.effective_message.reply_text("我只能回答文字问题，例如：綦江复工率多少")
 
 
 async def inline_query(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
@@ -153,6 +167,9 @@ async def inline_query(update: Update, context: ContextTypes.DEFAULT_TYPE) -> No
         question = check_question(query.query)
     except QuestionError:
         await query.answer([], cache_time=5)
+        return
+    if _too_soon(context, query.from_user.id):
+        await query.answer([], cache_time=1)
         return
     data = (await asyncio.to_thread(_engine(context).ask, question, 3)).to_dict()
     html_messages, _ = answer_messages(data)
@@ -178,13 +195,17 @@ async def on_error(update: object, context: ContextTypes.DEFAULT_TYPE) -> None:
 
 # ---- answering --------------------------------------------------------------------------------
 
-async def _gate(update: Update, context: ContextTypes.DEFAULT_TYPE) -> bool:
-    """Allow-list check with a polite refusal."""
-    if _allowed(update, context):
-        return True
-    if update.effective_message is not None:
+async def gate(update: object, context: ContextTypes.DEFAULT_TYPE) -> None:
+    """Runs first for every update (group -1): outside the allow-list, a polite refusal and nothing else."""
+    if not isinstance(update, Update) or _allowed(update, context):
+        return
+    if update.inline_query is not None:
+        await update.inline_query.answer([], cache_time=60, is_personal=True)
+    elif update.callback_query is not None:
+        await update.callback_query.answer("抱歉，这个机器人只在指定的聊天中使用。")
+    elif update.effective_message is not None and update.edited_message is None:
         await update.effective_message.reply_text("抱歉，这个机器人只在指定的聊天中使用。")
-    return False
+    raise ApplicationHandlerStop
 
 
 def _too_soon(context: ContextTypes.DEFAULT_TYPE, chat_id: int) -> bool:
@@ -209,8 +230,6 @@ async def answer_question(update: Update, context: ContextTypes.DEFAULT_TYPE, qu
     """Validate, rate-limit, answer off the event loop with a typing indicator, and reply."""
     from retrieval.engine import MAX_QUESTION_CHARS, QuestionError, check_question
 
-    if not await _gate(update, context):
-        return
     chat_id = update.effective_chat.id
     try:
         question = check_question(question)
@@ -260,11 +279,20 @@ async def _post_init(application: Application) -> None:
 
 
 def allowed_chats(environ=os.environ) -> set[int] | None:
-    """TELEGRAM_ALLOWED_CHATS as a set of chat ids, or None when unset."""
+    """TELEGRAM_ALLOWED_CHATS (chat ids separated by commas or spaces) as a set, or None when unset.
+
+    Any entry that is not a chat id (@mygroup, 1001;2002) raises AllowListError: an allow-list that
+    cannot be read must not silently let everyone in.
+    """
     raw = environ.get("TELEGRAM_ALLOWED_CHATS") or read_dotenv().get("TELEGRAM_ALLOWED_CHATS")
-    if not raw:
+    if not raw or not raw.strip():
         return None
-    return {int(x) for x in re.split(r"[,\s]+", raw.strip()) if re.fullmatch(r"-?\d+", x)}
+    entries = [x for x in re.split(r"[,\s]+", raw.strip()) if x]
+    bad = [x for x in entries if not re.fullmatch(r"-?\d{1,20}", x)]
+    if bad:
+        raise AllowListError(f"TELEGRAM_ALLOWED_CHATS: {bad[0]!r} is not a numeric chat id "
+                             "(use ids such as 123456789 or -1001234567890, separated by commas)")
+    return {int(x) for x in entries}
 
 
 def build_application(token: str, engine, base_url: str | None = None, allowed: set[int] | None = None,
@@ -277,6 +305,7 @@ def build_application(token: str, engine, base_url: str | None = None, allowed: 
                    .concurrent_updates(True).build())
     application.bot_data.update(engine=engine, allowed_chats=allowed, min_interval=min_interval)
     new_messages = filters.UpdateType.MESSAGE  # edits of old messages are ignored
+    application.add_handler(TypeHandler(Update, gate), group=-1)
     application.add_handler(CommandHandler("start", start))
     application.add_handler(CommandHandler("help", help_command))
     application.add_handler(CommandHandler("sources", sources))
@@ -305,15 +334,24 @@ class TelegramWebhook:
             if not hmac.compare_digest(given.encode(), self.secret.encode()):
                 raise HTTPException(403, "wrong or missing secret token")
             try:
-                update = Update.de_json(await request.json(), self.application.bot)
-            except (ValueError, TypeError, KeyError) as exc:
+                data = await request.json()
+                if not isinstance(data, dict):
+                    raise TypeError("the body is not a JSON object")
+                update = Update.de_json(data, self.application.bot)
+            except (ValueError, TypeError, KeyError, AttributeError) as exc:
                 raise HTTPException(400, f"not a Telegram update: {exc}")
             await self.application.update_queue.put(update)
             return {"ok": True}
 
     async def start(self) -> None:
-        """Initialise and start the application, register commands and the webhook with Telegram."""
-        await self.application.initialize()
+        """Initialise and start the application, register commands and the webhook with Telegram.
+
+        Raises TokenError (without the token in it) when Telegram rejects the token.
+        """
+        try:
+            await self.application.initialize()
+        except InvalidToken:
+            raise TokenError(REJECTED) from None
         await _post_init(self.application)
         await self.application.start()
         await self.application.bot.set_webhook(self.url, secret_token=self.secret, allowed_updates=Update.ALL_TYPES)
@@ -324,19 +362,54 @@ class TelegramWebhook:
         await self.application.shutdown()
 
 
+REJECTED = ("Telegram rejected TELEGRAM_BOT_TOKEN (revoked or mistyped? check it with @BotFather), "
+            "or TELEGRAM_API_BASE_URL does not point at a Bot API server")
+
+
 def run(webhook_url: str | None = None, port: int = 8443) -> None:
-    """`newsqa telegram`: load the token and the index, then poll (or serve a webhook) until stopped."""
+    """`newsqa telegram`: load the token and the index, then poll (or serve a webhook) until stopped.
+
+    Raises TokenError or AllowListError (one line, never the token) for a bad configuration.
+    """
     token = load_token()
     protect_logs(token)
+    allowed = allowed_chats()
     logging.getLogger().setLevel(logging.INFO)
     from retrieval.engine import Engine
 
     engine = Engine()
     engine.open()
-    application = build_application(token, engine, allowed=allowed_chats())
-    if webhook_url:
-        secret = os.environ.get("TELEGRAM_WEBHOOK_SECRET") or os.urandom(16).hex()
-        application.run_webhook(listen="0.0.0.0", port=port, url_path="telegram", secret_token=secret,
-                                webhook_url=webhook_url.rstrip("/") + "/telegram")
-    else:
-        application.run_polling(allowed_updates=Update.ALL_TYPES)
+    application = build_application(token, engine, allowed=allowed)
+    try:
+        if webhook_url:
+            secret = os.environ.get("TELEGRAM_WEBHOOK_SECRET") or os.urandom(16).hex()
+            application.run_webhook(listen="0.0.0.0", port=port, url_path="telegram", secret_token=secret,
+                                    webhook_url=webhook_url.rstrip("/") + "/telegram")
+        else:
+            application.run_polling(allowed_updates=Update.ALL_TYPES)
+    except InvalidToken:
+        raise TokenError(REJECTED) from None
+    except TelegramError as exc:
+        raise StartupError(f"could not start the Telegram bot: {redact(str(exc), token)}") from None
+
+
+def check_token_accepted(token: str, base_url: str | None = None) -> None:
+    """Ask the Bot API who the bot is; TokenError (without the token) if it rejects the token."""
+    from telegram import Bot
+
+    base_url = base_url or os.environ.get("TELEGRAM_API_BASE_URL") or DEFAULT_BASE_URL
+
+    async def ask() -> None:
+        async with Bot(token, base_url=base_url) as bot:
+            await bot.get_me()
+
+    try:
+        asyncio.run(ask())
+    except InvalidToken:
+        raise TokenError(REJECTED) from None
+    except TelegramError as exc:
+        raise StartupError(f"could not reach the Telegram Bot API: {redact(str(exc), token)}") from None
+
+
+class StartupError(RuntimeError):
+    """The bot could not reach or use the Bot API at start (the message is one line, without the token)."""

@@ -66,10 +66,26 @@ class Embedder:
 
     @property
     def dimension(self) -> int:
-        """Length of the vectors this model returns."""
+        """Length of the vectors this model returns (read from the folder when it says; else by loading)."""
+        declared = self._declared_dimension()
+        if declared:
+            return declared
         model = self._load()
         getter = getattr(model, "get_embedding_dimension", None) or model.get_sentence_embedding_dimension
         return int(getter())
+
+    def _declared_dimension(self) -> int | None:
+        # A plain transformer folder (no modules.json) is mean-pooled: the vector is hidden_size long.
+        # Reading it avoids loading torch just to check that a stored index fits this model.
+        if (self.path / "modules.json").exists():
+            return None
+        try:
+            import json
+
+            size = json.loads((self.path / "config.json").read_text("utf-8")).get("hidden_size")
+        except (OSError, ValueError, AttributeError):
+            return None
+        return size if isinstance(size, int) and size > 0 else None
 
     def encode(self, texts: list[str], progress: bool = False) -> np.ndarray:
         """Return L2-normalised float32 vectors, one row per text."""

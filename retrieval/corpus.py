@@ -67,6 +67,9 @@ def read_corpus(folder: Path, warn=log.warning) -> list[SourceFile]:
         warn(f"corpus folder {folder} does not exist")
         return files
     for path in sorted(folder.glob("*.txt")):
+        if not path.is_file():  # a FIFO or device named x.txt would block the read forever
+            warn(f"skipped {path.name}: not a regular file")
+            continue
         try:
             data = path.read_bytes()
         except OSError as exc:

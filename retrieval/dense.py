@@ -44,6 +44,12 @@ class DenseIndex:
         """Vector length."""
         return int(self.index.d)
 
+    def copy(self) -> "DenseIndex":
+        """An independent copy (updates go to a copy, never to an index being searched)."""
+        import faiss
+
+        return DenseIndex(faiss.clone_index(self.index))
+
     def add(self, vectors: np.ndarray) -> None:
         """Append vectors (new passages get the next ids)."""
         self.index.add(np.ascontiguousarray(vectors, dtype=np.float32))

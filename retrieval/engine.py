@@ -2,7 +2,9 @@
 
 from __future__ import annotations
 
+import hashlib
 import logging
+import os
 import re
 import threading
 import time
@@ -37,11 +39,23 @@ def check_question(question: object) -> str:
         raise QuestionError(f"the question is {len(text)} characters long; the limit is {MAX_QUESTION_CHARS}")
     if not re.search(r"\w", text):
         raise QuestionError("the question has no words, only punctuation or symbols")
+    try:
+        text.encode("utf-8")
+    except UnicodeEncodeError:
+        raise QuestionError("the question holds bytes that are not valid text (check the terminal's encoding)") from None
     return text
 
 
 class ArticleError(ValueError):
-    """An article cannot be added (bad name, duplicate, empty)."""
+    """An article cannot be added (bad name, no text, nothing indexable)."""
+
+
+class DuplicateArticle(ArticleError):
+    """An article of that name is already in the corpus."""
+
+
+class CorpusError(RuntimeError):
+    """The corpus folder is missing or holds no readable article; the stored index is left as it is."""
 
 
 @dataclass
@@ -65,6 +79,45 @@ def passages_of(files: list[SourceFile]) -> tuple[list[Passage], int]:
     return passages, articles
 
 
+class IndexState:
+    """One consistent, never-mutated view of the index: passages, vectors, manifest, and (lazily) BM25.
+
+    Searches take a reference to one state and use only it; an update builds a new state beside the
+    live one and swaps it in with a single assignment, so a reader never sees passages and vectors
+    of different sizes.
+    """
+
+    def __init__(self, stored: store.StoredIndex):
+        self.passages = stored.passages
+        self.manifest = stored.manifest
+        self.dense = stored.dense
+        self.by_id = {p.id: i for i, p in enumerate(self.passages)}
+        self.known_places = {place for p in self.passages for place in (*p.places, *p.article_places)}
+        self.articles = len({(p.source, p.article) for p in self.passages})
+        self.sources = {p.source for p in self.passages}
+        self._searcher: Searcher | None = None
+        self._corpus_text: str | None = None
+        self._lock = threading.Lock()
+
+    @property
+    def searcher(self) -> Searcher:
+        """The ranking over this state's passages; BM25 (jieba, a second or two) is built on first use."""
+        with self._lock:
+            if self._searcher is None:
+                self._searcher = Searcher(self.passages, BM25Index([p.index_text for p in self.passages]), self.dense)
+            return self._searcher
+
+    @property
+    def corpus_text(self) -> str:
+        """Every passage's indexed text, simplified: what the corpus can talk about."""
+        with self._lock:
+            if self._corpus_text is None:
+                from retrieval.tokenizer import simplify
+
+                self._corpus_text = simplify("\n".join(p.index_text for p in self.passages))
+            return self._corpus_text
+
+
 class Engine:
     """Loads (or builds) the index once and answers searches from it; safe to share across threads."""
 
@@ -72,13 +125,7 @@ class Engine:
         self.settings = settings or Settings.from_env()
         self._embedder = embedder
         self.warn = warn
-        self.passages: list[Passage] = []
-        self.manifest: dict = {}
-        self.articles = 0
-        self._dense: DenseIndex | None = None
-        self._searcher: Searcher | None = None
-        self._corpus_text: str | None = None
-        self._lazy_lock = threading.Lock()
+        self._state: IndexState | None = None
         self._write_lock = threading.Lock()
 
     @property
@@ -90,14 +137,66 @@ class Engine:
             self._embedder = Embedder()
         return self._embedder
 
+    # The loaded state, read through one reference so that each call sees one snapshot.
+    @property
+    def state(self) -> IndexState:
+        """The live index state (opening the index first if needed)."""
+        if self._state is None:
+            self.open()
+        return self._state
+
+    @property
+    def passages(self) -> list[Passage]:
+        """The passages of the live state."""
+        return self.state.passages
+
+    @property
+    def manifest(self) -> store.Manifest:
+        """The manifest of the live state."""
+        return self.state.manifest
+
+    @property
+    def articles(self) -> int:
+        """How many articles the live state holds."""
+        return self.state.articles
+
+    @property
+    def known_places(self) -> set[str]:
+        """Every place some passage names."""
+        return self.state.known_places
+
+    @property
+    def searcher(self) -> Searcher:
+        """The ranking over the live state."""
+        return self.state.searcher
+
+    @property
+    def ready(self) -> bool:
+        """True once an index is loaded."""
+        return self._state is not None
+
+    def _read_corpus(self) -> list[SourceFile]:
+        folder = self.settings.corpus_dir
+        if not folder.is_dir():
+            raise CorpusError(f"the corpus folder {folder} does not exist (set NEWSQA_CORPUS to a folder of .txt articles)")
+        files = read_corpus(folder, warn=self.warn)
+        if not files:
+            raise CorpusError(f"the corpus folder {folder} holds no readable .txt article")
+        return files
+
     def open(self, rebuild: bool = False, progress: bool = False) -> BuildReport:
-        """Load the stored index, rebuilding it when missing, stale, corrupt, or asked to."""
+        """Load the stored index, rebuilding it when missing, stale, corrupt, or asked to.
+
+        Raises CorpusError (before touching the stored index) when the corpus folder is missing or empty.
+        """
         started = time.perf_counter()
-        files = read_corpus(self.settings.corpus_dir, warn=self.warn)
+        files = self._read_corpus()
         fingerprint = store.corpus_fingerprint(files)
         folder = self.settings.index_dir
         manifest = store.read_manifest(folder)
-        reason = "rebuild requested" if rebuild else store.stale_reason(manifest, self.embedder.name, fingerprint)
+        embedder = self.embedder
+        reason = "rebuild requested" if rebuild else store.stale_reason(manifest, embedder.name, embedder.dimension,
+                                                                        fingerprint)
         stored = None
         if reason is None:
             try:
@@ -107,130 +206,144 @@ class Engine:
                 self.warn(f"index at {folder}: {reason}; rebuilding")
         if stored is None:
             stored = self._build(files, fingerprint, progress)
-        self._install(stored)
-        self.articles = len({(p.source, p.article) for p in self.passages})
-        return BuildReport(stored is not None and reason is not None, reason, self.articles, len(self.passages),
+        state = IndexState(stored)
+        self._state = state
+        return BuildReport(reason is not None, reason, state.articles, len(state.passages),
                            time.perf_counter() - started)
 
     def _build(self, files: list[SourceFile], fingerprint: str, progress: bool) -> store.StoredIndex:
         passages, _ = passages_of(files)
-        vectors = self.embedder.encode([p.index_text for p in passages], progress=progress)
-        if not len(passages):
-            import numpy as np
+        dense = DenseIndex.build(self._encode(passages, progress))
+        manifest = store.new_manifest(self.embedder.name, self.embedder.dimension, fingerprint, [f.name for f in files])
+        stored = store.StoredIndex(manifest, passages, dense)
+        stored.manifest = store.save(self.settings.index_dir, stored)
+        return stored
 
-            vectors = np.zeros((0, self.embedder.dimension), dtype="float32")
-        dense = DenseIndex.build(vectors)
-        manifest = store.save(self.settings.index_dir, passages, dense, self.embedder.name,
-                              self.embedder.dimension, fingerprint, [f.name for f in files])
-        return store.StoredIndex(manifest, passages, dense)
+    def _encode(self, passages: list[Passage], progress: bool = False):
+        import numpy as np
 
-    def _install(self, stored: store.StoredIndex) -> None:
-        self.passages = stored.passages
-        self.manifest = stored.manifest
-        self._by_id = {p.id: i for i, p in enumerate(self.passages)}
-        self.known_places = {place for p in self.passages for place in (*p.places, *p.article_places)}
-        # The BM25 side and the corpus text need jieba and OpenCC (a second or two): built on first search,
-        # so `newsqa index` on a current index stays fast.
-        with self._lazy_lock:
-            self._dense, self._searcher, self._corpus_text = stored.dense, None, None
+        if not passages:
+            return np.zeros((0, self.embedder.dimension), dtype="float32")
+        return self.embedder.encode([p.index_text for p in passages], progress=progress)
 
-    @property
-    def ready(self) -> bool:
-        """True once an index is loaded."""
-        return self._dense is not None
-
-    @property
-    def searcher(self) -> Searcher:
-        """The ranking over the loaded passages (BM25 built on first use)."""
-        if self._dense is None:
-            self.open()
-        with self._lazy_lock:
-            if self._searcher is None:
-                self._searcher = Searcher(self.passages, BM25Index([p.index_text for p in self.passages]), self._dense)
-            return self._searcher
-
-    @property
-    def corpus_text(self) -> str:
-        """Every passage's indexed text, simplified: what the corpus can talk about."""
-        with self._lazy_lock:
-            if self._corpus_text is None:
-                from retrieval.tokenizer import simplify
-
-                self._corpus_text = simplify("\n".join(p.index_text for p in self.passages))
-            return self._corpus_text
+    def warm_up(self) -> None:
+        """Load the model and build BM25 now, so the first question does not pay for them."""
+        self.state.searcher
+        self.state.corpus_text
+        self.embedder.encode_query("warm up")
 
     def search(self, question: str, top_k: int = 5, mode: str = "hybrid") -> list[Hit]:
         """The top_k passages for a question (validated first)."""
-        question = check_question(question)
-        searcher = self.searcher
+        return self._search(self.state, check_question(question), top_k, mode)
+
+    def _search(self, state: IndexState, question: str, top_k: int, mode: str) -> list[Hit]:
         vector = self.embedder.encode_query(question) if mode != "bm25" else None
-        return searcher.rank(question, vector, mode=mode, top_k=top_k)
+        return state.searcher.rank(question, vector, mode=mode, top_k=top_k)
 
     def ask(self, question: str, top_k: int = 5, mode: str = "hybrid"):
         """The Answer to a question: numbers traced to cited passages, or an honest abstention."""
         from retrieval.answer import build_answer
 
-        hits = self.search(question, top_k=top_k, mode=mode)
-        return build_answer(question.strip(), hits, self.known_places, self.corpus_text)
+        question = check_question(question)
+        state = self.state  # one snapshot for the whole question, whatever is added meanwhile
+        hits = self._search(state, question, top_k, mode)
+        return build_answer(question, hits, state.known_places, state.corpus_text)
 
     def passage(self, passage_id: str) -> Passage | None:
         """The passage with this id, or None."""
-        i = self._by_id.get(passage_id)
-        return None if i is None else self.passages[i]
+        state = self.state
+        i = state.by_id.get(passage_id)
+        return None if i is None else state.passages[i]
 
     def neighbours(self, passage_id: str) -> list[Passage]:
         """The passages before and after this one in the same article."""
-        i = self._by_id.get(passage_id)
+        state = self.state
+        i = state.by_id.get(passage_id)
         if i is None:
             return []
-        p = self.passages[i]
-        return [q for q in (self.passages[i - 1] if i > 0 else None,
-                            self.passages[i + 1] if i + 1 < len(self.passages) else None)
+        ps = state.passages
+        p = ps[i]
+        return [q for q in (ps[i - 1] if i > 0 else None, ps[i + 1] if i + 1 < len(ps) else None)
                 if q is not None and q.source == p.source and q.article == p.article]
 
     def article_list(self) -> list[dict]:
         """Articles in the index: source, headline, passage count."""
         seen: dict[tuple[str, int], dict] = {}
-        for p in self.passages:
+        for p in self.state.passages:
             entry = seen.setdefault((p.source, p.article), {"source": p.source, "headline": p.headline, "passages": 0})
             entry["passages"] += 1
         return list(seen.values())
 
     def add_article(self, name: str, text: str) -> list[Passage]:
-        """Save a new UTF-8 article into the corpus folder and index it without a full rebuild."""
+        """Index a new UTF-8 article and save it into the corpus folder, without a full rebuild.
+
+        Copy-on-write: the new state (passages, vectors, manifest) is built and written beside the live
+        one, the article file is written last, and only then is the new state swapped in. On any failure
+        the live state, the stored index and the corpus folder are as they were.
+        """
         name = name.strip()
         if not re.fullmatch(r"[\w\-][\w\-. ]{0,119}", name):
             raise ArticleError("the name may use letters, digits, '-', '_', '.' and spaces (at most 120)")
         if not name.endswith(".txt"):
             name += ".txt"
-        if not text or not text.strip():
-            raise ArticleError("the article text is empty")
+        problem = article_text_problem(text)
+        if problem:
+            raise ArticleError(problem)
+        data = text.encode("utf-8")
+        source = SourceFile(name, text, hashlib.sha256(data).hexdigest())
+        new, _ = passages_of([source])
+        if not new:
+            raise ArticleError("the article has no indexable text (no sentence of Chinese or Latin words)")
         with self._write_lock:
+            live = self.state
             path = self.settings.corpus_dir / name
-            if path.exists() or any(p.source == name for p in self.passages):
-                raise ArticleError(f"an article named {name} already exists")
-            self.settings.corpus_dir.mkdir(parents=True, exist_ok=True)
-            path.write_text(text, "utf-8")
-            source = read_corpus_file(path)
-            new, _ = passages_of([source])
-            dense = self._dense
-            if new:
-                dense.add(self.embedder.encode([p.index_text for p in new]))
-            passages = self.passages + new
-            files = read_corpus(self.settings.corpus_dir, warn=self.warn)
-            manifest = store.save(self.settings.index_dir, passages, dense, self.embedder.name,
-                                  self.embedder.dimension, store.corpus_fingerprint(files), [f.name for f in files])
-            self._install(store.StoredIndex(manifest, passages, dense))
-            self.articles = len({(p.source, p.article) for p in self.passages})
+            if path.exists() or name in live.sources:
+                raise DuplicateArticle(f"an article named {name} already exists")
+            dense = live.dense.copy()
+            dense.add(self._encode(new))
+            files = read_corpus(self.settings.corpus_dir, warn=self.warn) + [source]
+            manifest = live.manifest.model_copy(update={"corpus_fingerprint": store.corpus_fingerprint(files),
+                                                        "sources": sorted(f.name for f in files)})
+            stored = store.StoredIndex(manifest, live.passages + new, dense)
+            stored.manifest = store.save(self.settings.index_dir, stored)
+            try:
+                _write_new_file(path, data)
+            except OSError as exc:
+                self._restore(live)
+                raise store.IndexWriteError(f"cannot write {path}: {exc.strerror or exc}") from exc
+            self._state = IndexState(stored)
             return new
 
+    def _restore(self, live: IndexState) -> None:
+        """Put the live state back on disk after a failed add (best effort: a mismatch means a rebuild)."""
+        try:
+            store.save(self.settings.index_dir, store.StoredIndex(live.manifest, live.passages, live.dense))
+        except store.IndexWriteError as exc:
+            self.warn(f"could not restore the stored index ({exc}); it will be rebuilt at the next start")
 
-def read_corpus_file(path: Path) -> SourceFile:
-    """One corpus file as SourceFile (it was just written as UTF-8)."""
-    import hashlib
 
-    data = path.read_bytes()
-    return SourceFile(path.name, data.decode("utf-8-sig"), hashlib.sha256(data).hexdigest())
+def article_text_problem(text: str) -> str | None:
+    """Why this text cannot be an article (the same rule as for files in the corpus folder), or None."""
+    if not isinstance(text, str) or not text.strip():
+        return "the article text is empty"
+    if "\x00" in text:
+        return "the article contains NUL characters (binary data?)"
+    try:
+        text.encode("utf-8")
+    except UnicodeEncodeError:
+        return "the article contains characters that are not valid Unicode (lone surrogates)"
+    return None
+
+
+def _write_new_file(path: Path, data: bytes) -> None:
+    """Create path with data, atomically (temp file + rename), failing if it exists."""
+    path.parent.mkdir(parents=True, exist_ok=True)
+    tmp = path.with_name(f".{path.name}.{os.getpid()}.tmp")
+    try:
+        tmp.write_bytes(data)
+        os.link(tmp, path)  # fails with FileExistsError instead of overwriting
+    finally:
+        tmp.unlink(missing_ok=True)
 
 
 def in_memory_searcher(texts: list[str], embedder, progress: bool = False) -> tuple[Searcher, list[Passage]]:

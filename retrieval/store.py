@@ -11,6 +11,8 @@ import time
 from dataclasses import dataclass
 from pathlib import Path
 
+from pydantic import BaseModel, ConfigDict, Field, ValidationError
+
 from retrieval.corpus import SourceFile
 from retrieval.dense import DenseIndex
 from retrieval.passages import Passage
@@ -22,10 +24,46 @@ FORMAT_VERSION = 4
 MANIFEST = "manifest.json"
 PASSAGES = "passages.json"
 VECTORS = "dense.faiss"
+# A manifest is a few hundred bytes per source file; anything far larger is not one of ours.
+MAX_MANIFEST_BYTES = 4 << 20
 
 
 class IndexError_(RuntimeError):
     """The stored index is missing, stale or corrupt (the message says which)."""
+
+
+class IndexWriteError(OSError):
+    """The index folder could not be written (full disk, no permission); the live index is unchanged."""
+
+
+class Manifest(BaseModel):
+    """What the manifest says about the stored index; anything else in the file makes it unreadable."""
+
+    model_config = ConfigDict(extra="ignore", strict=True)
+    format_version: int
+    model: str = Field(max_length=500)
+    dimension: int = Field(gt=0, le=65536)
+    corpus_fingerprint: str = Field(max_length=128)
+    sources: list[str]
+    passages: int = Field(ge=0)
+    built_at: str = Field(max_length=64)
+    checksums: dict[str, str]
+
+
+class StoredPassage(BaseModel):
+    """One passage as stored in passages.json, checked field by field before it becomes a Passage."""
+
+    model_config = ConfigDict(extra="forbid", strict=True)
+    id: str
+    source: str
+    start: int = Field(ge=0)
+    end: int = Field(ge=0)
+    text: str
+    headline: str | None
+    places: list[str]
+    article_places: list[str]
+    article: int = Field(ge=0)
+    runs: list[list[int]]
 
 
 def corpus_fingerprint(files: list[SourceFile]) -> str:
@@ -60,67 +98,86 @@ def _atomic_write(path: Path, write) -> None:
 class StoredIndex:
     """What a built index holds: its manifest, its passages and its vectors."""
 
-    manifest: dict
+    manifest: Manifest
     passages: list[Passage]
     dense: DenseIndex
 
 
-def save(folder: Path, passages: list[Passage], dense: DenseIndex, model: str, dimension: int,
-         fingerprint: str, sources: list[str]) -> dict:
-    """Write passages, vectors and (last, so a crash leaves no valid manifest) the manifest."""
-    folder.mkdir(parents=True, exist_ok=True)
-    payload = json.dumps([p.to_dict() for p in passages], ensure_ascii=False)
-    _atomic_write(folder / PASSAGES, lambda p: p.write_text(payload, "utf-8"))
-    _atomic_write(folder / VECTORS, dense.write)
-    manifest = {
-        "format_version": FORMAT_VERSION,
-        "model": model,
-        "dimension": dimension,
-        "corpus_fingerprint": fingerprint,
-        "sources": sources,
-        "passages": len(passages),
-        "built_at": time.strftime("%Y-%m-%dT%H:%M:%SZ", time.gmtime()),
-        "checksums": {PASSAGES: _sha256(folder / PASSAGES), VECTORS: _sha256(folder / VECTORS)},
-    }
-    _atomic_write(folder / MANIFEST, lambda p: p.write_text(json.dumps(manifest, ensure_ascii=False, indent=2), "utf-8"))
+def save(folder: Path, index: StoredIndex) -> Manifest:
+    """Write passages, vectors and (last, so a crash leaves no valid manifest) the manifest.
+
+    Raises IndexWriteError when the folder cannot be written; the files already in place then fail
+    their checksums, so the next start rebuilds instead of serving a half-written index.
+    """
+    try:
+        folder.mkdir(parents=True, exist_ok=True)
+        payload = json.dumps([p.to_dict() for p in index.passages], ensure_ascii=False)
+        _atomic_write(folder / PASSAGES, lambda p: p.write_text(payload, "utf-8"))
+        _atomic_write(folder / VECTORS, index.dense.write)
+        manifest = index.manifest.model_copy(update={
+            "passages": len(index.passages),
+            "built_at": time.strftime("%Y-%m-%dT%H:%M:%SZ", time.gmtime()),
+            "checksums": {PASSAGES: _sha256(folder / PASSAGES), VECTORS: _sha256(folder / VECTORS)},
+        })
+        text = json.dumps(manifest.model_dump(), ensure_ascii=False, indent=2)
+        _atomic_write(folder / MANIFEST, lambda p: p.write_text(text, "utf-8"))
+    except (OSError, RuntimeError) as exc:  # faiss reports write failures as RuntimeError
+        raise IndexWriteError(f"cannot write the index in {folder}: {getattr(exc, 'strerror', None) or exc}") from exc
     return manifest
 
 
-def read_manifest(folder: Path) -> dict | None:
-    """The manifest, or None when there is none or it is unreadable."""
+def new_manifest(model: str, dimension: int, fingerprint: str, sources: list[str]) -> Manifest:
+    """The manifest of an index about to be written (counts and checksums are filled in by save)."""
+    return Manifest(format_version=FORMAT_VERSION, model=model, dimension=dimension, corpus_fingerprint=fingerprint,
+                    sources=sources, passages=0, built_at="", checksums={})
+
+
+def read_manifest(folder: Path) -> Manifest | None:
+    """The manifest, or None when there is none or it is unreadable, oversized or malformed."""
+    path = folder / MANIFEST
     try:
-        manifest = json.loads((folder / MANIFEST).read_text("utf-8"))
-    except (OSError, ValueError):
+        if path.stat().st_size > MAX_MANIFEST_BYTES:
+            return None
+        return Manifest.model_validate(json.loads(path.read_text("utf-8")))
+    except (OSError, ValueError, RecursionError, ValidationError):
         return None
-    return manifest if isinstance(manifest, dict) else None
 
 
-def stale_reason(manifest: dict | None, model: str, fingerprint: str) -> str | None:
+def stale_reason(manifest: Manifest | None, model: str, dimension: int, fingerprint: str) -> str | None:
     """Why an index with this manifest must be rebuilt, or None when it is current."""
     if manifest is None:
-        return "no index yet"
-    if manifest.get("format_version") != FORMAT_VERSION:
-        return f"index format {manifest.get('format_version')} is not {FORMAT_VERSION}"
-    if manifest.get("model") != model:
-        return f"model changed ({manifest.get('model')} → {model})"
-    if manifest.get("corpus_fingerprint") != fingerprint:
+        return "no index yet (or its manifest is unreadable)"
+    if manifest.format_version != FORMAT_VERSION:
+        return f"index format {manifest.format_version} is not {FORMAT_VERSION}"
+    if manifest.model != model:
+        return f"model changed ({manifest.model} → {model})"
+    if manifest.dimension != dimension:
+        return f"vectors are {manifest.dimension}-dimensional, the model's are {dimension}"
+    if manifest.corpus_fingerprint != fingerprint:
         return "corpus changed"
     return None
 
 
-def load(folder: Path, manifest: dict) -> StoredIndex:
+def _read_passages(path: Path) -> list[Passage]:
+    from pydantic import TypeAdapter
+
+    rows = TypeAdapter(list[StoredPassage]).validate_json(path.read_bytes())
+    return [Passage(**row.model_dump()) for row in rows]
+
+
+def load(folder: Path, manifest: Manifest) -> StoredIndex:
     """Read and verify the stored files; raises IndexError_ naming the damaged file."""
     for name in (PASSAGES, VECTORS):
         path = folder / name
         if not path.is_file():
             raise IndexError_(f"{name} is missing")
-        if _sha256(path) != manifest.get("checksums", {}).get(name):
+        if _sha256(path) != manifest.checksums.get(name):
             raise IndexError_(f"{name} is corrupt or truncated (checksum mismatch)")
     try:
-        passages = [Passage.from_dict(d) for d in json.loads((folder / PASSAGES).read_text("utf-8"))]
+        passages = _read_passages(folder / PASSAGES)
         dense = DenseIndex.read(folder / VECTORS)
-    except Exception as exc:  # anything unreadable means: rebuild
-        raise IndexError_(f"index files unreadable: {exc}") from exc
-    if dense.size != len(passages) or dense.dimension != manifest.get("dimension"):
+    except (OSError, ValueError, RecursionError, RuntimeError) as exc:  # ValidationError is a ValueError
+        raise IndexError_(f"index files unreadable: {str(exc).splitlines()[0][:200]}") from exc
+    if dense.size != len(passages) or dense.dimension != manifest.dimension:
         raise IndexError_("vectors and passages disagree")
     return StoredIndex(manifest, passages, dense)

@@ -8,16 +8,18 @@ import time
 
 import uvicorn
 
+from bot.server import server_config
+
 
 class LiveServer:
     """Runs an ASGI app with uvicorn on 127.0.0.1:<free port> until stop()."""
 
-    def __init__(self, app):
+    def __init__(self, app, **options):
         with socket.socket() as s:
             s.bind(("127.0.0.1", 0))
             self.port = s.getsockname()[1]
         self.url = f"http://127.0.0.1:{self.port}"
-        self.server = uvicorn.Server(uvicorn.Config(app, host="127.0.0.1", port=self.port, log_level="warning"))
+        self.server = uvicorn.Server(server_config(app, "127.0.0.1", self.port, log_level="warning", **options))
         self.thread = threading.Thread(target=self.server.run, daemon=True)
 
     def start(self) -> "LiveServer":

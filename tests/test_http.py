@@ -146,11 +146,26 @@ def test_api_key_guards_writes(writable_server, caplog):
     assert data["citations"][0]["source"] == "沙坪坝复工.txt"
 
 
-def test_api_key_for_reads(writable_server, monkeypatch):
-    monkeypatch.setenv("NEWSQA_API_KEY_READS", "1")
-    assert httpx.get(f"{writable_server.url}/articles").status_code == 401
-    assert httpx.get(f"{writable_server.url}/articles", headers={"X-API-Key": "s3cret-key"}).status_code == 200
-    assert httpx.get(f"{writable_server.url}/health").status_code == 200
+@pytest.mark.parametrize("spelling", ["1", "true", "YES", "on"])
+def test_api_key_for_reads(engine, monkeypatch, spelling):
+    monkeypatch.setenv("NEWSQA_API_KEY", "s3cret-key")
+    monkeypatch.setenv("NEWSQA_API_KEY_READS", spelling)
+    live = LiveServer(create_app(engine, load=False)).start()
+    try:
+        assert httpx.get(f"{live.url}/articles").status_code == 401
+        assert httpx.post(f"{live.url}/ask", json={"question": "綦江复工率多少"}).status_code == 401
+        assert httpx.get(f"{live.url}/articles", headers={"X-API-Key": "s3cret-key"}).status_code == 200
+        assert httpx.get(f"{live.url}/health").status_code == 200
+    finally:
+        live.stop()
+
+
+def test_unknown_reads_flag_fails_closed(engine, monkeypatch):
+    from retrieval.config import ConfigError
+
+    monkeypatch.setenv("NEWSQA_API_KEY_READS", "sometimes")
+    with pytest.raises(ConfigError, match="NEWSQA_API_KEY_READS"):
+        create_app(engine, load=False)
 
 
 def test_internal_error_is_a_generic_500_with_request_id(caplog):
