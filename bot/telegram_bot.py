@@ -374,6 +374,7 @@ def run(webhook_url: str | None = None, port: int = 8443) -> None:
     token = load_token()
     protect_logs(token)
     allowed = allowed_chats()
+    check_token_accepted(token)  # one line for a rejected token, before the index loads and PTB logs tracebacks
     logging.getLogger().setLevel(logging.INFO)
     from retrieval.engine import Engine
 
