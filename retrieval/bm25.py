@@ -3,6 +3,8 @@
 from __future__ import annotations
 
 import logging
+import math
+from collections import Counter
 
 import numpy as np
 
@@ -19,6 +21,7 @@ class BM25Index:
         self._size = len(texts)
         self._model = bm25s.BM25(k1=k1, b=b)
         corpus = [tokenize(t) or [""] for t in texts]
+        self._df = Counter(token for doc in corpus for token in set(doc))
         if self._size:
             self._model.index(corpus, show_progress=False)
 
@@ -35,7 +38,10 @@ class BM25Index:
             return np.zeros(self._size, dtype=np.float32)
         return np.asarray(self._model.get_scores(tokens), dtype=np.float32)
 
-    @property
-    def vocabulary(self) -> set[str]:
-        """Every token the indexed passages contain."""
-        return set(self._model.vocab_dict) if self._size else set()
+    def idf(self, word: str) -> float:
+        """How telling a word is: log(1 + N / (df + 1)), df counted over passages containing it as a token."""
+        return math.log(1.0 + self._size / (self._df.get(word, 0) + 1.0))
+
+    def word_weight(self, word: str) -> float:
+        """A question word's weight for matching: its length times its IDF (rare, long words say most)."""
+        return len(word) * self.idf(word)

@@ -96,7 +96,6 @@ class IndexState:
         self.articles = len({(p.source, p.article) for p in self.passages})
         self.sources = {p.source for p in self.passages}
         self._searcher: Searcher | None = None
-        self._corpus_text: str | None = None
         self._lock = threading.Lock()
 
     @property
@@ -106,16 +105,6 @@ class IndexState:
             if self._searcher is None:
                 self._searcher = Searcher(self.passages, BM25Index([p.index_text for p in self.passages]), self.dense)
             return self._searcher
-
-    @property
-    def corpus_text(self) -> str:
-        """Every passage's indexed text, simplified: what the corpus can talk about."""
-        with self._lock:
-            if self._corpus_text is None:
-                from retrieval.tokenizer import simplify
-
-                self._corpus_text = simplify("\n".join(p.index_text for p in self.passages))
-            return self._corpus_text
 
 
 class Engine:
@@ -229,7 +218,6 @@ class Engine:
     def warm_up(self) -> None:
         """Load the model and build BM25 now, so the first question does not pay for them."""
         self.state.searcher
-        self.state.corpus_text
         self.embedder.encode_query("warm up")
 
     def search(self, question: str, top_k: int = 5, mode: str = "hybrid") -> list[Hit]:
@@ -242,12 +230,12 @@ class Engine:
 
     def ask(self, question: str, top_k: int = 5, mode: str = "hybrid"):
         """The Answer to a question: numbers traced to cited passages, or an honest abstention."""
-        from retrieval.answer import build_answer
+        from retrieval.answering.reader import read
 
         question = check_question(question)
         state = self.state  # one snapshot for the whole question, whatever is added meanwhile
         hits = self._search(state, question, top_k, mode)
-        return build_answer(question, hits, state.known_places, state.corpus_text)
+        return read(question, hits, state.known_places, state.searcher.bm25.word_weight)
 
     def passage(self, passage_id: str) -> Passage | None:
         """The passage with this id, or None."""

@@ -66,3 +66,14 @@ def tokenize(text: str) -> list[str]:
             if extra and extra != token:
                 out.append(extra)
     return out
+
+
+@lru_cache(maxsize=65536)
+def _simplified_char(char: str) -> str:
+    out = _converter().convert(char)
+    return out if len(out) == 1 else char
+
+
+def simplify_chars(text: str) -> str:
+    """Traditional → simplified one character at a time, so offsets stay the same (億 → 亿, 個 → 个)."""
+    return "".join(_simplified_char(c) for c in text)

@@ -1,0 +1,107 @@
+"""Answer-level benchmarks on SQuAD-format sets: numeric questions, left-out articles, a simple baseline.
+
+Shared by the scorer's training script (CMRC 2018, DuReader-robust) and `newsqa eval --answers`
+(DRCD, never used for fitting).
+"""
+
+from __future__ import annotations
+
+import json
+import random
+import re
+from dataclasses import dataclass
+from pathlib import Path
+
+import numpy as np
+
+from retrieval.answering.candidates import passage_mentions
+from retrieval.bm25 import BM25Index
+from retrieval.dense import DenseIndex
+from retrieval.numbers import NumberMention, extract_numbers
+from retrieval.passages import Passage
+from retrieval.search import Hit, Searcher
+from retrieval.tokenizer import simplify_chars
+
+FILES = {"dureader": "dureader_robust_dev.json", "cmrc": "cmrc2018_dev.json", "drcd": "drcd_dev.json"}
+
+
+@dataclass
+class NumericQuestion:
+    """A question whose gold answer is a number, with its own context's index."""
+
+    question: str
+    gold: str
+    value: float
+    context: int
+
+
+def number_value(text: str) -> float | None:
+    """The value of a text that is one number (1,786 → 1786; 三十萬 → 300000; 83.4% → 83.4), else None."""
+    simple = simplify_chars(text.strip())
+    found = [m for m in extract_numbers(simple) if m.value is not None]
+    if len(found) != 1 or len(found[0].text) < 0.6 * len(simple):
+        return None
+    return found[0].value
+
+
+def same_value(a: float | None, b: float | None) -> bool:
+    """Equal after normalising (relative tolerance for 1.5亿 vs 150000000)."""
+    return a is not None and b is not None and abs(a - b) <= 1e-6 * max(1.0, abs(a), abs(b))
+
+
+def mention_matches(mention: NumberMention, value: float) -> bool:
+    """Whether a candidate states the gold value (a date 1786年2月2日 states the year 1786)."""
+    return same_value(mention.value, value) or same_value(mention.value_max, value)
+
+
+def load_set(folder: Path, name: str) -> tuple[list[str], list[NumericQuestion], list[str]]:
+    """(contexts, numeric questions, article titles per context) of one set."""
+    data = json.loads((Path(folder) / FILES[name]).read_text("utf-8"))
+    contexts: dict[str, int] = {}
+    titles: list[str] = []
+    questions = []
+    for article in data["data"]:
+        for paragraph in article["paragraphs"]:
+            index = contexts.setdefault(paragraph["context"], len(contexts))
+            if index == len(titles):
+                titles.append(str(article.get("title") or article.get("id") or index))
+            for qa in paragraph["qas"]:
+                gold = (qa.get("answers") or [{}])[0].get("text", "")
+                value = number_value(gold) if gold else None
+                if value is not None:
+                    questions.append(NumericQuestion(qa["question"], gold, value, index))
+    return list(contexts), questions, titles
+
+
+def split_articles(titles: list[str], articles: int, seed: int = 0) -> tuple[set[str], set[str]]:
+    """A fixed random choice of `articles` articles for the corpus; the rest are left out."""
+    names = sorted(set(titles))
+    random.Random(seed).shuffle(names)
+    return set(names[:articles]), set(names[articles:])
+
+
+def bm25_searcher(contexts: list[str]) -> tuple[Searcher, list[Passage]]:
+    """A BM25-only searcher over contexts (one passage each); no model needed."""
+    passages = [Passage(str(i), "benchmark", 0, len(t), t, None, [], [], i) for i, t in enumerate(contexts)]
+    dense = DenseIndex.build(np.zeros((len(passages), 1), dtype=np.float32))
+    return Searcher(passages, BM25Index(contexts), dense), passages
+
+
+def baseline(question: str, hits: list[Hit]) -> NumberMention | None:
+    """The simple baseline: in the top passage, the number whose ±20-character window shares most
+    character bigrams with the question."""
+    if not hits:
+        return None
+
+    def bigrams(text):
+        text = re.sub(r"\W", "", simplify_chars(text))
+        return {text[i:i + 2] for i in range(len(text) - 1)}
+
+    q = bigrams(question)
+    text = hits[0].passage.text
+    best, best_overlap = None, -1
+    for m in passage_mentions(hits[0]):
+        overlap = len(q & bigrams(text[max(0, m.start - 20):m.end + 20]))
+        if overlap > best_overlap:
+            best, best_overlap = m, overlap
+    return best

@@ -1,0 +1,138 @@
+"""Candidates: every number or date in the top passages, each with the features the scorer weighs.
+
+Feature names are the scorer's contract (`FEATURES`); each says one thing a reader would check.
+"""
+
+from __future__ import annotations
+
+import math
+import re
+from dataclasses import dataclass
+from functools import lru_cache
+
+from retrieval.answering.question import QuestionAnalysis, Slot
+from retrieval.numbers import NumberMention, extract_numbers
+from retrieval.search import Hit
+from retrieval.tokenizer import simplify_chars
+
+WINDOW = 20  # characters either side of a number that describe it (the clause it sits in)
+FEATURES = [
+    "retrieval_score",  # the passage's fused score / the top passage's
+    "retrieval_rank",  # 1 / (1 + rank)
+    "window_bigrams",  # share of the question's character bigrams within ±WINDOW characters
+    "sentence_words",  # IDF-weighted share of the question's words in the number's sentence
+    "clause_words",  # IDF-weighted share of the question's words in the clause before and after it
+    "nearest_word",  # exp(-distance / WINDOW) to the nearest question word in the passage
+    "type_match",  # the number is of the kind the interrogative asks for
+    "type_clash",  # it is of another kind (a date for 多少家)
+    "unit_match",  # its unit is the measure word asked for (多少家 → 家)
+    "place_match",  # its subject or nearby place is a place the question names
+    "place_clash",  # the question names a place and the number is about another one
+    "year_match",  # the question's year is in the number's sentence
+    "has_label",  # a metric or noun names the number
+    "bare_number",  # no unit at all
+]
+
+
+@dataclass
+class Candidate:
+    """One number in a ranked passage, with its features and (after scoring) its probability."""
+
+    mention: NumberMention
+    hit_rank: int  # 0-based rank of its passage
+    features: list[float]
+    probability: float = 0.0
+
+
+@lru_cache(maxsize=200_000)
+def _mentions(text: str, places: tuple[str, ...], headline: str | None) -> tuple[NumberMention, ...]:
+    # Extracted on a character-for-character simplified copy (億 → 亿, 個 → 个), quoted from the original.
+    found = extract_numbers(simplify_chars(text), list(places), headline)
+    for m in found:
+        m.text = text[m.start:m.end]
+    return tuple(found)
+
+
+def passage_mentions(hit: Hit) -> tuple[NumberMention, ...]:
+    """The number mentions of a passage (computed once per passage text, then cached)."""
+    p = hit.passage
+    return _mentions(p.text, tuple(p.article_places), p.headline)
+
+
+def _bigrams(text: str) -> set[str]:
+    chars = re.sub(r"\W", "", text)
+    return {chars[i:i + 2] for i in range(len(chars) - 1)}
+
+
+def _share(words: list[str], text: str, weight) -> float:
+    total = sum(weight(w) for w in words)
+    return sum(weight(w) for w in words if w in text) / total if total else 0.0
+
+
+def _type_match(mention: NumberMention, slot: Slot) -> bool:
+    kind, wanted = mention.kind, slot.answer_type
+    year_like = mention.value is not None and 1000 <= mention.value <= 2100 and (mention.kind == "date" or mention.unit == "年")
+    if wanted == "year":
+        return year_like
+    if wanted == "date":
+        return kind == "date"
+    if wanted == "duration":
+        return kind == "duration" and not year_like
+    if wanted == "age":
+        return mention.unit in ("岁", "") and kind in ("number", "count")
+    if wanted == "percent":
+        return kind == "percent"
+    if wanted == "money":
+        return kind == "money"
+    if wanted == "measure":
+        return kind == "measure"
+    if wanted == "ratio":
+        return kind == "ratio"
+    if wanted == "count":
+        return kind in ("count", "number") or (kind == "money" and slot.measure in ("元", "亿", "万", "万元", "亿元"))
+    return kind != "date"
+
+
+def features(mention: NumberMention, rank: int, hit: Hit, top: float, slot: Slot, question: QuestionAnalysis,
+             weight) -> list[float]:
+    """The scorer's inputs for one candidate, in FEATURES order."""
+    text = simplify_chars(hit.passage.text).lower()
+    window = text[max(0, mention.start - WINDOW):mention.end + WINDOW]
+    q_bigrams = _bigrams(" ".join(slot.words) or slot.text)
+    sentence = simplify_chars(mention.extras.get("sentence", "") or window).lower()
+    clause = simplify_chars(" ".join([mention.label or "", mention.extras.get("lead", ""),
+                                      mention.extras.get("after", "")])).lower()
+    distances = [abs(i - mention.start) for w in slot.words for i in _positions(text, w)]
+    places = {mention.subject, *mention.extras.get("places", [])} - {None}
+    wanted_type = slot.answer_type not in ("entity", "yesno")
+    matches = _type_match(mention, slot)
+    return [
+        hit.score / top if top > 0 else 0.0,
+        1.0 / (1 + rank),
+        len(q_bigrams & _bigrams(window)) / len(q_bigrams) if q_bigrams else 0.0,
+        _share(slot.words, sentence, weight),
+        _share(slot.words, clause, weight),
+        math.exp(-min(distances) / WINDOW) if distances else 0.0,
+        float(matches),
+        float(wanted_type and not matches),
+        float(bool(slot.measure) and (slot.measure == mention.unit or slot.measure in mention.text)),
+        float(bool(slot.places) and bool(places & set(slot.places))),
+        float(bool(slot.places) and bool(places) and not places & set(slot.places)),
+        float(bool(question.year) and question.year in (sentence + (mention.date or ""))),
+        float(bool(mention.label)),
+        float(not mention.unit and mention.kind == "number"),
+    ]
+
+
+def _positions(text: str, word: str) -> list[int]:
+    return [m.start() for m in re.finditer(re.escape(word), text)] if word else []
+
+
+def candidates(question: QuestionAnalysis, slot: Slot, hits: list[Hit], weight) -> list[Candidate]:
+    """Every number in the hits as a Candidate for this slot, with features."""
+    top = max((h.score for h in hits), default=0.0)
+    out = []
+    for rank, hit in enumerate(hits):
+        for m in passage_mentions(hit):
+            out.append(Candidate(m, rank, features(m, rank, hit, top, slot, question, weight)))
+    return out

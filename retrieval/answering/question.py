@@ -1,0 +1,123 @@
+"""Question analysis as data: which interrogative asks for which kind of answer, and how many answers."""
+
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass, field
+
+from retrieval.places import GENERIC, gazetteer
+from retrieval.tokenizer import simplify, tokenize
+
+# Interrogative (simplified; questions are simplified before matching) → answer type.
+# Longest patterns are tried first; the first match decides. English forms are matched lower-cased.
+INTERROGATIVES: list[tuple[str, str]] = [
+    (r"哪一年|何年|哪年|几几年|西元几年|公元几年|which year|what year", "year"),
+    (r"哪一天|哪天|几月几[日号]|几号|什么时候|何时|什么时间|何日|哪个月|几月|日期|截至什么时候|执行到|when", "date"),
+    (r"几岁|多大年纪|多少岁|年龄|how old", "age"),
+    (r"多久|多长时间|多少年|几年时间|几个月|多少天|几天|多少个月|多少小时|几个小时|how long", "duration"),
+    (r"百分之多少|百分之几|多少%|比例|比率|占比|几成|percentage|percent|what share|\brate\b", "percent"),
+    (r"多少钱|多少元|多少亿|多少万元|几亿|金额|总额|资金|投资额|how much money|how much will|how much did|cost", "money"),
+    (r"多长|多高|多远|多深|多宽|多重|多大面积|面积|多快|速度|多厚|多薄|多少米|多少公里|多少寸|多大尺寸|尺寸|how long is|how far|how tall|how big", "measure"),
+    (r"第几|排名第|排第几", "ordinal"),
+    (r"几倍|多少倍", "ratio"),
+    (r"多少|几[个家名人户笔辆项件台片口条座次批位只张份场吨亩支届种所栋]|几|how many|how much|what number", "count"),
+    (r"是否|有没有|是不是", "yesno"),
+    (r"谁|哪位|哪家|哪个|哪些|什么|哪里|何处|何地|who|which|what|where", "entity"),
+]
+_INTERROGATIVE_RES = [(re.compile(pattern), kind) for pattern, kind in INTERROGATIVES]
+# The measure word right after 多少/几 names the unit asked for (多少家 → 家).
+MEASURE_AFTER = re.compile(r"(?:多少|几)(个|家|名|人|户|笔|辆|项|件|台|片|口|条|座|次|批|位|只|张|份|场|吨|亩|支|届|种|所|栋|"
+                           r"倍|年|天|月|岁|米|公里|平方米|平方公里|公斤|千克|元|万元|亿元|亿|万|寸|英寸)")
+# Words that ask, not say what is asked about (dropped before matching the question against passages).
+QUESTION_WORDS = re.compile(r"(?:多少|几)[个家名人户笔辆项件台片口条座次批位只张份场吨亩支天年月号届种所栋岁倍]?|是多少|一共|总共|分别|"
+                            r"现在|目前|请问|告诉我|是谁|是什么|什么时候|多长时间|什么|哪些|哪个|哪家|哪里|哪天|哪一天|哪一年|哪年|"
+                            r"哪位|何时|何年|多久|多长|多高|多大|多远|怎么样|怎样|如何|为何|为什么|了吗|吗|呢|吧|\?|？")
+# A question that asks several things: 多少家…，一共多少钱 / 分别 / 各.
+SLOT_SPLIT = re.compile(r"[，,；;]|(?<=[多少几])(?:[个家名人户笔项件台]?)(?:和|以及|还有|并且)")
+YEAR_IN_QUESTION = re.compile(r"((?:19|20)\d{2})年")
+ENGLISH_WORD = re.compile(r"[a-z]{2,}")
+# Everyday English question words → the Chinese the articles use.
+ENGLISH_TERMS = {"work resumption": "复工", "resumption": "复工", "return to work": "返岗", "orders": "订单",
+                 "order": "订单", "invest": "投入", "investment": "投资", "loans": "贷款", "loan": "贷款",
+                 "enterprises": "企业", "companies": "企业", "workers": "员工", "live-stream": "直播",
+                 "live stream": "直播", "door": "门", "patents": "专利", "projects": "项目", "electricity": "电费",
+                 "xiaomi": "小米", "five years": "5年", "next five years": "未来5年"}
+
+
+@dataclass
+class Slot:
+    """One thing the question asks for: its answer type, unit, and the words that say what it is about."""
+
+    text: str
+    answer_type: str
+    measure: str | None
+    places: list[str]
+    words: list[str]
+
+
+@dataclass
+class QuestionAnalysis:
+    """What a question asks: one slot per requested figure, places and year as constraints."""
+
+    text: str
+    simplified: str
+    slots: list[Slot]
+    places: list[str]
+    year: str | None
+    words: list[str] = field(default_factory=list)  # content words of the whole question
+
+    @property
+    def answer_type(self) -> str:
+        """The first slot's answer type."""
+        return self.slots[0].answer_type
+
+    @property
+    def numeric(self) -> bool:
+        """True when some slot asks for a number or a date."""
+        return any(s.answer_type not in ("entity", "yesno") for s in self.slots)
+
+
+def answer_type_of(text: str) -> str:
+    """The answer type the first matching interrogative asks for ('entity' when none matches)."""
+    for pattern, kind in _INTERROGATIVE_RES:
+        if pattern.search(text):
+            return kind
+    return "entity"
+
+
+def content_words(text: str) -> list[str]:
+    """Words that say what is asked about: no question words, places or one-character particles."""
+    stripped = QUESTION_WORDS.sub(" ", text)
+    aliases = gazetteer().alias_to_place
+    return [t for t in dict.fromkeys(tokenize(stripped)) if len(t) > 1 and t not in aliases and t not in GENERIC]
+
+
+def _english_to_chinese(text: str) -> str:
+    out = text
+    for english, chinese in sorted(ENGLISH_TERMS.items(), key=lambda kv: -len(kv[0])):
+        out = out.replace(english, f" {chinese} ")
+    return out
+
+
+def analyse(question: str) -> QuestionAnalysis:
+    """Read a question: its slots (answer type, unit, words), places and year."""
+    simplified = simplify(question)
+    if ENGLISH_WORD.search(simplified):
+        simplified = _english_to_chinese(simplified) + " " + simplified
+    places = [p for p in gazetteer().find(simplified) if p not in GENERIC]
+    year = YEAR_IN_QUESTION.search(simplified)
+    parts = [p for p in SLOT_SPLIT.split(simplified) if p and answer_type_of(p) != "entity"]
+    if len(parts) < 2:
+        parts = [simplified]
+    slots = []
+    for part in parts:
+        measure = MEASURE_AFTER.search(part)
+        slot_places = [p for p in gazetteer().find(part) if p not in GENERIC] or places
+        slots.append(Slot(part, answer_type_of(part), measure.group(1) if measure else None, slot_places,
+                          content_words(part)))
+    if len(places) > 1 and len(slots) == 1 and ("分别" in simplified or "和" in simplified or "各" in simplified):
+        # 南岸区和綦江区的返岗率分别是多少: the same figure for each place, in the question's order.
+        base = slots[0]
+        slots = [Slot(base.text, base.answer_type, base.measure, [place], base.words) for place in places]
+    return QuestionAnalysis(question, simplified, slots, places, year.group(1) if year else None,
+                            content_words(simplified))

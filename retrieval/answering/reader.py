@@ -1,0 +1,101 @@
+"""The answer pipeline: question analysis → candidates → fitted scorer → abstention → answer text."""
+
+from __future__ import annotations
+
+import re
+
+from retrieval.answer import Answer, Reading, check_grounded, not_found
+from retrieval.answering.candidates import Candidate, candidates, passage_mentions
+from retrieval.answering.question import QuestionAnalysis, analyse
+from retrieval.answering.scorer import Scorer, load_scorer
+from retrieval.search import Hit
+from retrieval.tokenizer import simplify, simplify_chars
+
+SENTENCE_END = re.compile(r"(?<=[。！？；!?;\n])")
+MIN_SENTENCE_SHARE = 0.5  # an entity question is answered by a sentence holding at least half its words
+
+
+def read(question: str, hits: list[Hit], known_places: set[str], weight=len, scorer: Scorer | None = None) -> Answer:
+    """Answer a question from its ranked passages, or say plainly that the articles do not."""
+    analysis = analyse(question)
+    if not hits:
+        return not_found(question, hits, "语料为空")
+    refusal = _hard_constraint(analysis, hits, known_places)
+    if refusal:
+        return not_found(question, hits, refusal)
+    if not analysis.numeric:
+        return _sentence_answer(question, analysis, hits, weight)
+    scorer = scorer or load_scorer()
+    chosen: list[Candidate | None] = []
+    for slot in analysis.slots:
+        ranked = scorer.score(candidates(analysis, slot, hits, weight))
+        taken = {(c.mention.text, c.hit_rank) for c in chosen if c}
+        best = next((c for c in ranked if (c.mention.text, c.hit_rank) not in taken), None)
+        chosen.append(best if best is not None and best.probability >= scorer.threshold else None)
+    if not any(chosen):
+        return not_found(question, hits, "文章中没有能回答这个问题的数字")
+    return _numeric_answer(question, analysis, hits, chosen)
+
+
+def _hard_constraint(analysis: QuestionAnalysis, hits: list[Hit], known_places: set[str]) -> str | None:
+    """A reason to refuse whatever the scores say: a place or year the articles never name."""
+    missing = [p for p in analysis.places if p not in known_places]
+    if missing:
+        return f"文章没有提到{'、'.join(missing)}"
+    if analysis.places and not any(set(analysis.places) & (set(h.passage.places) | set(h.passage.article_places))
+                                   for h in hits):
+        return f"相关段落不涉及{'、'.join(analysis.places)}"
+    if analysis.year and not any(analysis.year in h.passage.text or analysis.year in (h.passage.headline or "")
+                                 for h in hits):
+        return f"文章没有{analysis.year}年的数字"
+    return None
+
+
+def _reading_text(reading: Reading) -> str:
+    m = reading.mention
+    head = f"{m.subject}：" if m.subject else ""
+    label = f"{m.label} " if m.label else ""
+    note = f"（{m.date}）" if m.date and m.date not in m.text else ""
+    return f"{head}{label}{m.text}{note}[{reading.citation}]"
+
+
+def _numeric_answer(question: str, analysis: QuestionAnalysis, hits: list[Hit], chosen: list[Candidate | None]) -> Answer:
+    used = sorted({c.hit_rank for c in chosen if c})
+    renumber = {old: new for new, old in enumerate(used, 1)}
+    cited = [hits[i] for i in used] + [h for i, h in enumerate(hits) if i not in renumber]
+    readings, parts = [], []
+    for slot, c in zip(analysis.slots, chosen):
+        if c is None:
+            parts.append(f"文章没有给出“{slot.text.strip()}”的数字")
+            continue
+        reading = Reading(c.mention, renumber[c.hit_rank], c.probability)
+        readings.append(reading)
+        parts.append(_reading_text(reading))
+    text = "；".join(parts) + "。"
+    answer = Answer(question, text, True, readings, cited)
+    check_grounded(answer)
+    return answer
+
+
+def _sentence_answer(question: str, analysis: QuestionAnalysis, hits: list[Hit], weight) -> Answer:
+    """Who/which/what questions: the cited sentence sharing most of the question's words (IDF-weighted)."""
+    words = analysis.words
+    total = sum(weight(w) for w in words)
+    best, best_score = None, 0.0
+    for rank, hit in enumerate(hits):
+        for sentence in SENTENCE_END.split(hit.passage.text):
+            if len(sentence.strip()) < 6:
+                continue
+            s = simplify_chars(simplify(sentence))
+            share = sum(weight(w) for w in words if w in s) / total if total else 0.0
+            score = share * (0.9 ** rank)
+            if score > best_score:
+                best, best_score = (sentence.strip(), rank, share), score
+    if best is None or best[2] < MIN_SENTENCE_SHARE:
+        return not_found(question, hits, "相关段落没有回答这个问题")
+    sentence, rank, _ = best
+    cited = [hits[rank]] + [h for i, h in enumerate(hits) if i != rank]
+    return Answer(question, f"{sentence}[1]", True, [], cited)
+
+
+__all__ = ["read", "passage_mentions"]

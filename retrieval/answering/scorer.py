@@ -1,0 +1,61 @@
+"""The fitted scorer: a logistic regression over candidate features, read from a small JSON file.
+
+Fitted by `python -m retrieval.answering.train` (deterministic); the file holds the feature names,
+the standardisation, the coefficients, and the abstention threshold chosen on training data.
+"""
+
+from __future__ import annotations
+
+import json
+from dataclasses import dataclass
+from functools import lru_cache
+from pathlib import Path
+
+import numpy as np
+
+from retrieval.answering.candidates import FEATURES, Candidate
+
+MODEL_PATH = Path(__file__).resolve().parents[1] / "data" / "reader_model.json"
+
+
+class ScorerError(RuntimeError):
+    """The scorer file is missing, or was fitted on other features than this code computes."""
+
+
+@dataclass(frozen=True)
+class Scorer:
+    """P(candidate answers the slot) = sigmoid(w · standardised features + b)."""
+
+    mean: np.ndarray
+    scale: np.ndarray
+    weights: np.ndarray
+    bias: float
+    threshold: float  # below this probability the best candidate is not given as an answer
+    info: dict
+
+    def probabilities(self, rows: list[list[float]]) -> np.ndarray:
+        """One probability per feature row."""
+        if not rows:
+            return np.zeros(0)
+        x = (np.asarray(rows, dtype=np.float64) - self.mean) / self.scale
+        return 1.0 / (1.0 + np.exp(-(x @ self.weights + self.bias)))
+
+    def score(self, candidates: list[Candidate]) -> list[Candidate]:
+        """The candidates with probabilities set, best first."""
+        for c, p in zip(candidates, self.probabilities([c.features for c in candidates])):
+            c.probability = float(p)
+        return sorted(candidates, key=lambda c: (-c.probability, c.hit_rank, c.mention.start))
+
+
+@lru_cache(maxsize=4)
+def load_scorer(path: Path = MODEL_PATH) -> Scorer:
+    """The committed scorer (loaded once)."""
+    try:
+        data = json.loads(Path(path).read_text("utf-8"))
+    except (OSError, ValueError) as exc:
+        raise ScorerError(f"cannot read the answer scorer {path}: {exc}; refit it with "
+                          "`python -m retrieval.answering.train`") from exc
+    if data.get("features") != FEATURES:
+        raise ScorerError(f"{path} was fitted on other features; refit it with `python -m retrieval.answering.train`")
+    return Scorer(np.array(data["mean"]), np.array(data["scale"]), np.array(data["weights"]), float(data["bias"]),
+                  float(data["threshold"]), data.get("info", {}))
