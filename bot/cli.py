@@ -135,12 +135,15 @@ def evaluate(
     json_out: Optional[Path] = typer.Option(None, "--json", help="Also write the figures as JSON here."),
     show_failures: bool = typer.Option(False, "--show-failures", help="List the questions each mode got wrong."),
     check_floors: bool = typer.Option(False, "--check-floors", help="Exit 1 if a figure drops below its floor."),
+    answers: bool = typer.Option(False, "--answers", help="With --benchmark: answer-level reader vs baseline on its "
+                                 "numeric questions (--limit sets how many articles form the corpus; default 100)."),
 ):
     """Measure retrieval and answers: hit@k, MRR, nDCG, number accuracy, abstention, latency per mode."""
     from bot.evaluate import run_eval
 
     code = run_eval(questions=questions, benchmark=benchmark, path=path, limit=limit, json_out=json_out,
-                    show_failures=show_failures, console=out, errors=err, check_floors=check_floors)
+                    show_failures=show_failures, console=out, errors=err, check_floors=check_floors,
+                    answers=answers)
     raise typer.Exit(code)
 
 

@@ -81,11 +81,36 @@ def benchmark_report(name: str, folder: Path, limit: int, console: Console):
     return Report(name, len(questions), modes, failures)
 
 
+def answers_report(benchmark: str, path: Path, console: Console, articles: int = 100) -> dict:
+    """Reader vs the simple baseline on a set's numeric questions (left-out articles must be refused)."""
+    from retrieval.answering.benchmark import answer_benchmark
+
+    figures = answer_benchmark(Path(path), benchmark, articles=articles)
+    table = Table(title=f"{benchmark}: numeric questions, {articles} articles in the corpus")
+    for key in figures:
+        table.add_column(key, justify="right")
+    table.add_row(*[f"{v:.3f}" if isinstance(v, float) else str(v) for v in figures.values()])
+    console.print(table)
+    return figures
+
+
 def run_eval(questions, benchmark, path, limit, json_out, show_failures, console: Console, errors: Console,
-             check_floors: bool = False) -> int:
+             check_floors: bool = False, answers: bool = False) -> int:
     """Run the evaluation, print the table (and failures), write JSON; return the exit code."""
     from retrieval.evaluation import FLOORS
 
+    if answers:
+        if not benchmark:
+            errors.print("[red]error:[/] --answers needs --benchmark dureader|cmrc|drcd")
+            return 2
+        try:
+            figures = answers_report(benchmark, path, console, articles=limit or 100)
+        except (OSError, ValueError, KeyError) as exc:
+            errors.print(f"[red]error:[/] {exc}")
+            return 2
+        if json_out:
+            Path(json_out).write_text(json.dumps(figures, ensure_ascii=False, indent=2), "utf-8")
+        return 0
     try:
         if benchmark:
             report = benchmark_report(benchmark, path, limit, console)

@@ -7,7 +7,7 @@ import math
 
 import pytest
 
-from retrieval.evaluation import (FLOORS, Report, evaluate_answers, evaluate_retrieval, hit_at, load_questions,
+from retrieval.evaluation import (FLOORS, HELDOUT_FLOORS, Report, evaluate_answers, evaluate_retrieval, hit_at, load_questions,
                                   mrr_at, ndcg_at, relevance)
 from tests.conftest import REPO
 
@@ -60,14 +60,26 @@ def test_every_evidence_snippet_exists_in_the_corpus(engine):
             assert any(relevance(texts, [snippet])), (q.id, snippet)
 
 
-def test_floors_hold_on_the_question_set(engine):
-    questions = load_questions(QUESTIONS_FILE)
+@pytest.mark.parametrize("name,floors", [("questions.jsonl", FLOORS), ("questions_heldout.jsonl", HELDOUT_FLOORS)])
+def test_floors_hold_on_the_question_sets(engine, name, floors):
+    questions = load_questions(QUESTIONS_FILE.parent / name)
     modes, _ = evaluate_retrieval(questions, lambda t, m, k: engine.search(t, top_k=k, mode=m),
                                   lambda h: h.passage.text, lambda q: 1, modes=("hybrid",))
     modes["answer"], failures = evaluate_answers(questions, engine.ask)
-    report = Report("questions.jsonl", len(questions), modes, failures)
-    assert report.below_floors(FLOORS) == [], [f"{f.question}: {f.got}" for f in failures]
+    report = Report(name, len(questions), modes, failures)
+    assert report.below_floors(floors) == [], [f"{f.question}: {f.got}" for f in failures]
     json.dumps(report.to_dict())
+
+
+def test_cmrc_answer_sample():
+    """A small fixed sample of the CMRC answer eval (training data): the reader answers and refuses left-out."""
+    from retrieval.answering.benchmark import answer_benchmark
+
+    folder = QUESTIONS_FILE.parents[3] / "shared" / "benchmarks"
+    if not (folder / "cmrc2018_dev.json").exists():
+        pytest.skip(f"{folder} is not beside the repository")
+    figures = answer_benchmark(folder, "cmrc", articles=40, left_out=30)
+    assert figures["questions"] > 0 and figures["answered"] > 0.3 and figures["refused_left_out"] >= 0.7
 
 
 def test_below_floors_reports_each_metric():

@@ -105,3 +105,40 @@ def baseline(question: str, hits: list[Hit]) -> NumberMention | None:
         if overlap > best_overlap:
             best, best_overlap = m, overlap
     return best
+
+
+def answer_benchmark(folder: Path, name: str, articles: int = 100, left_out: int = 100, top_k: int = 3) -> dict:
+    """Reader vs baseline on one set's numeric questions over a corpus of `articles` of its articles;
+    questions from `left_out` other articles must be refused. BM25 retrieval, no model needed."""
+    import time
+
+    from retrieval.answering.reader import read
+
+    contexts, questions, titles = load_set(folder, name)
+    kept, dropped = split_articles(titles, articles)
+    keep = [i for i, t in enumerate(titles) if t in kept]
+    position = {c: j for j, c in enumerate(keep)}
+    searcher, _ = bm25_searcher([contexts[i] for i in keep])
+    inside = [q for q in questions if q.context in position]
+    outside = [q for q in questions if titles[q.context] in dropped][:left_out]
+    figures = {"reader_top1": 0, "reader_any": 0, "reader_answered": 0, "baseline_top1": 0, "refused_left_out": 0}
+    times = []
+    for q in inside + outside:
+        hits = searcher.rank(q.question, None, mode="bm25", top_k=top_k)
+        started = time.perf_counter()
+        answer = read(q.question, hits, set(), searcher.bm25.word_weight)
+        times.append((time.perf_counter() - started) * 1000)
+        if q in outside:
+            figures["refused_left_out"] += not answer.answerable
+            continue
+        base = baseline(q.question, hits)
+        figures["baseline_top1"] += base is not None and mention_matches(base, q.value)
+        if answer.answerable:
+            figures["reader_answered"] += 1
+            figures["reader_top1"] += bool(answer.readings) and mention_matches(answer.readings[0].mention, q.value)
+            figures["reader_any"] += any(mention_matches(r.mention, q.value) for r in answer.readings)
+    n, m = max(1, len(inside)), max(1, len(outside))
+    return {"set": name, "questions": len(inside), "left_out_questions": len(outside),
+            "top1": figures["reader_top1"] / n, "any_reading": figures["reader_any"] / n,
+            "answered": figures["reader_answered"] / n, "refused_left_out": figures["refused_left_out"] / m,
+            "baseline_top1": figures["baseline_top1"] / n, "p50_ms": float(np.percentile(times, 50)) if times else 0.0}

@@ -7,10 +7,11 @@ from __future__ import annotations
 
 import math
 import re
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from functools import lru_cache
 
 from retrieval.answering.question import QuestionAnalysis, Slot
+from retrieval.metrics import find_metrics
 from retrieval.numbers import NumberMention, extract_numbers
 from retrieval.search import Hit
 from retrieval.tokenizer import simplify_chars
@@ -53,10 +54,11 @@ def _mentions(text: str, places: tuple[str, ...], headline: str | None) -> tuple
     return tuple(found)
 
 
-def passage_mentions(hit: Hit) -> tuple[NumberMention, ...]:
-    """The number mentions of a passage (computed once per passage text, then cached)."""
+def passage_mentions(hit: Hit) -> list[NumberMention]:
+    """The number mentions of a passage (extracted once per passage text, then cached; callers get copies,
+    so an answer can never change what the next question sees)."""
     p = hit.passage
-    return _mentions(p.text, tuple(p.article_places), p.headline)
+    return [replace(m, extras=dict(m.extras)) for m in _mentions(p.text, tuple(p.article_places), p.headline)]
 
 
 def _bigrams(text: str) -> set[str]:
@@ -99,9 +101,9 @@ def features(mention: NumberMention, rank: int, hit: Hit, top: float, slot: Slot
     text = simplify_chars(hit.passage.text).lower()
     window = text[max(0, mention.start - WINDOW):mention.end + WINDOW]
     q_bigrams = _bigrams(" ".join(slot.words) or slot.text)
-    sentence = simplify_chars(mention.extras.get("sentence", "") or window).lower()
-    clause = simplify_chars(" ".join([mention.label or "", mention.extras.get("lead", ""),
-                                      mention.extras.get("after", "")])).lower()
+    sentence = _with_metrics(simplify_chars(mention.extras.get("sentence", "") or window).lower())
+    clause = _with_metrics(simplify_chars(" ".join([mention.label or "", mention.extras.get("lead", ""),
+                                                    mention.extras.get("after", "")])).lower())
     distances = [abs(i - mention.start) for w in slot.words for i in _positions(text, w)]
     places = {mention.subject, *mention.extras.get("places", [])} - {None}
     wanted_type = slot.answer_type not in ("entity", "yesno")
@@ -122,6 +124,11 @@ def features(mention: NumberMention, rank: int, hit: Hit, top: float, slot: Slot
         float(bool(mention.label)),
         float(not mention.unit and mention.kind == "number"),
     ]
+
+
+def _with_metrics(text: str) -> str:
+    """text plus the canonical names of the metrics it states (复工复产率 → 复工率), for matching questions."""
+    return text + " " + " ".join(find_metrics(text))
 
 
 def _positions(text: str, word: str) -> list[int]:

@@ -15,7 +15,7 @@ INTERROGATIVES: list[tuple[str, str]] = [
     (r"哪一天|哪天|几月几[日号]|几号|什么时候|何时|什么时间|何日|哪个月|几月|日期|截至什么时候|执行到|when", "date"),
     (r"几岁|多大年纪|多少岁|年龄|how old", "age"),
     (r"多久|多长时间|多少年|几年时间|几个月|多少天|几天|多少个月|多少小时|几个小时|how long", "duration"),
-    (r"百分之多少|百分之几|多少%|比例|比率|占比|几成|percentage|percent|what share|\brate\b", "percent"),
+    (r"百分之多少|百分之几|多少%|比例|比率|占比|几成|率|percentage|percent|what share|\brate\b", "percent"),
     (r"多少钱|多少元|多少亿|多少万元|几亿|金额|总额|资金|投资额|how much money|how much will|how much did|cost", "money"),
     (r"多长|多高|多远|多深|多宽|多重|多大面积|面积|多快|速度|多厚|多薄|多少米|多少公里|多少寸|多大尺寸|尺寸|how long is|how far|how tall|how big", "measure"),
     (r"第几|排名第|排第几", "ordinal"),

@@ -12,6 +12,8 @@ from retrieval.search import Hit
 from retrieval.tokenizer import simplify, simplify_chars
 
 SENTENCE_END = re.compile(r"(?<=[。！？；!?;\n])")
+MAX_EXTRA_READINGS = 3  # other places' figures listed beside the best one, for a question naming no place
+SAME_FIGURE_SHARE = 0.5  # ... when rated at least half as likely as the best (a display rule, not a fit)
 MIN_SENTENCE_SHARE = 0.5  # an entity question is answered by a sentence holding at least half its words
 
 
@@ -32,9 +34,24 @@ def read(question: str, hits: list[Hit], known_places: set[str], weight=len, sco
         taken = {(c.mention.text, c.hit_rank) for c in chosen if c}
         best = next((c for c in ranked if (c.mention.text, c.hit_rank) not in taken), None)
         chosen.append(best if best is not None and best.probability >= scorer.threshold else None)
+        if len(analysis.slots) == 1 and not analysis.places and chosen[0] is not None:
+            chosen += _other_subjects(chosen[0], ranked, scorer.threshold)
     if not any(chosen):
         return not_found(question, hits, "文章中没有能回答这个问题的数字")
-    return _numeric_answer(question, analysis, hits, chosen)
+    slots = analysis.slots + [analysis.slots[0]] * (len(chosen) - len(analysis.slots))
+    return _numeric_answer(question, slots, hits, chosen)
+
+
+def _other_subjects(best: Candidate, ranked: list[Candidate], threshold: float) -> list[Candidate]:
+    """返岗率是多少 with no place: the same figure for other places, when the scorer rates them nearly as high."""
+    others, seen = [], {best.mention.subject}
+    for c in ranked:
+        if len(others) >= MAX_EXTRA_READINGS or c.probability < max(threshold, SAME_FIGURE_SHARE * best.probability):
+            break
+        if c.mention.subject and c.mention.subject not in seen and c.mention.kind == best.mention.kind:
+            seen.add(c.mention.subject)
+            others.append(c)
+    return others
 
 
 def _hard_constraint(analysis: QuestionAnalysis, hits: list[Hit], known_places: set[str]) -> str | None:
@@ -59,12 +76,12 @@ def _reading_text(reading: Reading) -> str:
     return f"{head}{label}{m.text}{note}[{reading.citation}]"
 
 
-def _numeric_answer(question: str, analysis: QuestionAnalysis, hits: list[Hit], chosen: list[Candidate | None]) -> Answer:
+def _numeric_answer(question: str, slots: list, hits: list[Hit], chosen: list[Candidate | None]) -> Answer:
     used = sorted({c.hit_rank for c in chosen if c})
     renumber = {old: new for new, old in enumerate(used, 1)}
     cited = [hits[i] for i in used] + [h for i, h in enumerate(hits) if i not in renumber]
     readings, parts = [], []
-    for slot, c in zip(analysis.slots, chosen):
+    for slot, c in zip(slots, chosen):
         if c is None:
             parts.append(f"文章没有给出“{slot.text.strip()}”的数字")
             continue
