@@ -29,6 +29,19 @@ def free_port() -> int:
         return s.getsockname()[1]
 
 
+def wait_healthy(url: str, seconds: float = 300) -> bool:
+    """Poll GET /health until it answers 200 (True) or the time runs out (False)."""
+    deadline = time.monotonic() + seconds
+    while time.monotonic() < deadline:
+        try:
+            if httpx.get(f"{url}/health", timeout=5).status_code == 200:
+                return True
+        except httpx.HTTPError:
+            pass
+        time.sleep(0.5)
+    return False
+
+
 async def load(url: str, questions: list[str], concurrency: int) -> tuple[list[float], int, float]:
     """Send all questions with `concurrency` clients; return per-request ms, error count, wall seconds."""
     queue: asyncio.Queue[str] = asyncio.Queue()
@@ -82,15 +95,7 @@ def main() -> None:
                               env={**os.environ, "HF_HUB_OFFLINE": "1"}, stdout=subprocess.DEVNULL,
                               stderr=subprocess.DEVNULL)
     try:
-        deadline = time.monotonic() + 300
-        while time.monotonic() < deadline:
-            try:
-                if httpx.get(f"{url}/health", timeout=2).status_code == 200:
-                    break
-            except httpx.HTTPError:
-                pass
-            time.sleep(0.5)
-        else:
+        if not wait_healthy(url):
             raise SystemExit("server did not become healthy")
         print(f"{len(questions)} requests per row ({len(questions) // args.rounds} questions × {args.rounds})\n")
         print("| what | clients | p50 ms | p95 ms | errors | throughput req/s |\n|---|---|---|---|---|---|")

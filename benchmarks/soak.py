@@ -24,7 +24,7 @@ import httpx
 import numpy as np
 
 sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
-from benchmarks.http_latency import REPO, free_port  # noqa: E402
+from benchmarks.http_latency import REPO, free_port, wait_healthy  # noqa: E402
 
 
 def rss_kib(pid: int) -> int:
@@ -97,14 +97,8 @@ def main() -> None:
                               stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
     url = f"http://127.0.0.1:{port}"
     try:
-        deadline = time.monotonic() + 300
-        while time.monotonic() < deadline:
-            try:
-                if httpx.get(f"{url}/health", timeout=5).status_code == 200:
-                    break
-            except httpx.HTTPError:
-                pass
-            time.sleep(0.5)
+        if not wait_healthy(url):
+            raise SystemExit("server did not become healthy")
         result = asyncio.run(soak(url, questions, args.clients, args.questions, args.articles, server.pid))
     finally:
         server.terminate()
