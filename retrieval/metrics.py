@@ -30,8 +30,6 @@ METRICS: dict[str, list[str]] = {
     "面积": ["面积", "建仓面积"],
     "措施": ["措施", "条", "项措施", "政策"],
 }
-# Question words that ask for an amount of money.
-MONEY_WORDS = ("多少钱", "金额", "资金", "多少元", "几亿", "多少亿", "多少万")
 
 _FORMS = sorted(((form, canon) for canon, forms in METRICS.items() for form in forms), key=lambda x: -len(x[0]))
 _FORM_RE = re.compile("|".join(re.escape(f) for f, _ in _FORMS))

@@ -17,6 +17,7 @@ from retrieval.search import Hit
 from retrieval.tokenizer import simplify_chars
 
 WINDOW = 20  # characters either side of a number that describe it (the clause it sits in)
+NOUN_SPAN = 6  # characters after a number that name what it counts (340名志愿者)
 FEATURES = [
     "retrieval_score",  # the passage's fused score / the top passage's
     "retrieval_rank",  # 1 / (1 + rank)
@@ -24,15 +25,41 @@ FEATURES = [
     "sentence_words",  # IDF-weighted share of the question's words in the number's sentence
     "clause_words",  # IDF-weighted share of the question's words in the clause before and after it
     "nearest_word",  # exp(-distance / WINDOW) to the nearest question word in the passage
+    "word_before",  # exp(-distance / WINDOW) to the nearest question word before it in its sentence (指标 + 达 + number)
+    "question_bigrams",  # share of the whole question's character bigrams within ±WINDOW characters
     "type_match",  # the number is of the kind the interrogative asks for
     "type_clash",  # it is of another kind (a date for 多少家)
     "unit_match",  # its unit is the measure word asked for (多少家 → 家)
+    "unit_clash",  # a measure word was asked for and it has another (多少笔 → not 169家)
+    "noun_after",  # a question word names what it counts, right after it (340名志愿者)
     "place_match",  # its subject or nearby place is a place the question names
     "place_clash",  # the question names a place and the number is about another one
     "year_match",  # the question's year is in the number's sentence
     "has_label",  # a metric or noun names the number
     "bare_number",  # no unit at all
+    # The same signals against the best candidate of the question: a reader compares numbers, not absolutes.
+    "window_bigrams_gap",
+    "sentence_words_gap",
+    "clause_words_gap",
+    "nearest_word_gap",
+    "word_before_gap",
+    "question_bigrams_gap",
 ]
+COMPARED = [FEATURES.index(name.removesuffix("_gap")) for name in FEATURES if name.endswith("_gap")]
+# What decides whether the best candidate is given at all (the abstention model's inputs).
+DECISION_FEATURES = [
+    "top_probability",  # the scorer's probability for the best candidate
+    "probability_margin",  # best minus the best candidate not given (a figure repeated is not a rival)
+    "top_sentence_words",  # how much of the question the best candidate's sentence says
+    "top_type_match",  # the best candidate is of the asked kind
+    "passage_coverage",  # IDF-weighted share of the question's words in the best candidate's passage
+    "top_bm25",  # log(1 + BM25 score) of the best candidate's passage: low when the article is missing
+    "readings",  # how many figures are given (the best and its close rivals)
+]
+# Display rule, not a fit: figures rated at least this share of the best one's probability are given beside
+# it (綦江复工率 → 复工复产率 100% and 复工开工率 99.3%), at most MAX_READINGS; the decider then judges the set.
+RIVAL_SHARE = 0.8
+MAX_READINGS = 3
 
 
 @dataclass
@@ -104,7 +131,13 @@ def features(mention: NumberMention, rank: int, hit: Hit, top: float, slot: Slot
     sentence = _with_metrics(simplify_chars(mention.extras.get("sentence", "") or window).lower())
     clause = _with_metrics(simplify_chars(" ".join([mention.label or "", mention.extras.get("lead", ""),
                                                     mention.extras.get("after", "")])).lower())
-    distances = [abs(i - mention.start) for w in slot.words for i in _positions(text, w)]
+    positions = [(i, w) for w in slot.words for i in _positions(text, w)]
+    distances = [abs(i - mention.start) for i, _ in positions]
+    sentence_start = max(text.rfind(c, 0, mention.start) for c in "。！？；\n") + 1
+    before = [mention.start - (i + len(w)) for i, w in positions if sentence_start <= i and i + len(w) <= mention.start]
+    whole = _bigrams(slot.text)
+    unit_match = bool(slot.measure) and (slot.measure == mention.unit or slot.measure in mention.text)
+    after = text[mention.end:mention.end + NOUN_SPAN]
     places = {mention.subject, *mention.extras.get("places", [])} - {None}
     wanted_type = slot.answer_type not in ("entity", "yesno")
     matches = _type_match(mention, slot)
@@ -115,9 +148,13 @@ def features(mention: NumberMention, rank: int, hit: Hit, top: float, slot: Slot
         _share(slot.words, sentence, weight),
         _share(slot.words, clause, weight),
         math.exp(-min(distances) / WINDOW) if distances else 0.0,
+        math.exp(-min(before) / WINDOW) if before else 0.0,
+        len(whole & _bigrams(window)) / len(whole) if whole else 0.0,
         float(matches),
         float(wanted_type and not matches),
-        float(bool(slot.measure) and (slot.measure == mention.unit or slot.measure in mention.text)),
+        float(unit_match),
+        float(bool(slot.measure) and bool(mention.unit) and not unit_match),
+        float(any(w in after for w in slot.words)),
         float(bool(slot.places) and bool(places & set(slot.places))),
         float(bool(slot.places) and bool(places) and not places & set(slot.places)),
         float(bool(question.year) and question.year in (sentence + (mention.date or ""))),
@@ -136,10 +173,44 @@ def _positions(text: str, word: str) -> list[int]:
 
 
 def candidates(question: QuestionAnalysis, slot: Slot, hits: list[Hit], weight) -> list[Candidate]:
-    """Every number in the hits as a Candidate for this slot, with features."""
+    """Every number in the hits as a Candidate for this slot, with features (the gaps filled in last)."""
     top = max((h.score for h in hits), default=0.0)
     out = []
     for rank, hit in enumerate(hits):
         for m in passage_mentions(hit):
             out.append(Candidate(m, rank, features(m, rank, hit, top, slot, question, weight)))
+    best = [max((c.features[i] for c in out), default=0.0) for i in COMPARED]
+    for c in out:
+        c.features += [c.features[i] - b for i, b in zip(COMPARED, best)]
     return out
+
+
+def answer_set(ranked: list[Candidate]) -> list[Candidate]:
+    """The figures given for a slot: the best candidate and its close rivals of other values, best first."""
+    out: list[Candidate] = []
+    for c in ranked:
+        if len(out) >= MAX_READINGS or (out and c.probability < RIVAL_SHARE * out[0].probability):
+            break
+        if all(c.mention.text != o.mention.text for o in out):
+            out.append(c)
+    return out
+
+
+def decision_features(ranked: list[Candidate], given: list[Candidate], hits: list[Hit], slot: Slot, weight) -> list[float]:
+    """The abstention model's inputs for the figures `given` out of a slot's ranked candidates."""
+    if not given:
+        return [0.0] * len(DECISION_FEATURES)
+    best = given[0]
+    texts = {c.mention.text for c in given}
+    second = next((c.probability for c in ranked if c.mention.text not in texts), 0.0)
+    hit = hits[best.hit_rank]
+    passage = simplify_chars(hit.passage.text).lower()
+    return [
+        best.probability,
+        best.probability - second,
+        best.features[FEATURES.index("sentence_words")],
+        best.features[FEATURES.index("type_match")],
+        _share(slot.words, _with_metrics(passage), weight),
+        math.log1p(max(hit.bm25, 0.0)),
+        float(len(given)),
+    ]

@@ -8,26 +8,34 @@ from dataclasses import dataclass, field
 from retrieval.places import GENERIC, gazetteer
 from retrieval.tokenizer import simplify, tokenize
 
-# Interrogative (simplified; questions are simplified before matching) → answer type.
-# Longest patterns are tried first; the first match decides. English forms are matched lower-cased.
-INTERROGATIVES: list[tuple[str, str]] = [
+# Interrogatives that say the answer type outright (simplified; questions are simplified before matching).
+# Tried in order; the first match decides. English forms are matched lower-cased.
+EXPLICIT: list[tuple[str, str]] = [
     (r"哪一年|何年|哪年|几几年|西元几年|公元几年|which year|what year", "year"),
-    (r"哪一天|哪天|几月几[日号]|几号|什么时候|何时|什么时间|何日|哪个月|几月|日期|截至什么时候|执行到|when", "date"),
+    (r"哪一天|哪天|几月几[日号]|几号|什么时候|何时|什么时间|何日|哪个月|几月|日期|执行到|when", "date"),
     (r"几岁|多大年纪|多少岁|年龄|how old", "age"),
-    (r"多久|多长时间|多少年|几年时间|几个月|多少天|几天|多少个月|多少小时|几个小时|how long", "duration"),
-    (r"百分之多少|百分之几|多少%|比例|比率|占比|几成|率|percentage|percent|what share|\brate\b", "percent"),
-    (r"多少钱|多少元|多少亿|多少万元|几亿|金额|总额|资金|投资额|how much money|how much will|how much did|cost", "money"),
-    (r"多长|多高|多远|多深|多宽|多重|多大面积|面积|多快|速度|多厚|多薄|多少米|多少公里|多少寸|多大尺寸|尺寸|how long is|how far|how tall|how big", "measure"),
+    (r"多久|多长时间|几年时间|how long does|how long did", "duration"),
     (r"第几|排名第|排第几", "ordinal"),
-    (r"几倍|多少倍", "ratio"),
-    (r"多少|几[个家名人户笔辆项件台片口条座次批位只张份场吨亩支届种所栋]|几|how many|how much|what number", "count"),
-    (r"是否|有没有|是不是", "yesno"),
-    (r"谁|哪位|哪家|哪个|哪些|什么|哪里|何处|何地|who|which|what|where", "entity"),
 ]
-_INTERROGATIVE_RES = [(re.compile(pattern), kind) for pattern, kind in INTERROGATIVES]
-# The measure word right after 多少/几 names the unit asked for (多少家 → 家).
-MEASURE_AFTER = re.compile(r"(?:多少|几)(个|家|名|人|户|笔|辆|项|件|台|片|口|条|座|次|批|位|只|张|份|场|吨|亩|支|届|种|所|栋|"
-                           r"倍|年|天|月|岁|米|公里|平方米|平方公里|公斤|千克|元|万元|亿元|亿|万|寸|英寸)")
+# The measure word right after 多少/几 names the unit asked for (多少家 → 家), and with it the type.
+MEASURE_AFTER = re.compile(r"(?:多少|几)(平方公里|平方米|公里|千克|公斤|英寸|万元|亿元|个月|小时|个|家|名|人|户|笔|辆|项|件|台|片|口|"
+                           r"条|座|次|批|位|只|张|份|场|吨|亩|支|届|种|所|栋|倍|年|天|月|岁|米|元|亿|万|寸|%)")
+MEASURE_TYPES = {**dict.fromkeys("万元 亿元 元 亿 万".split(), "money"), **dict.fromkeys("年 天 月 个月 小时".split(), "duration"),
+                 "岁": "age", "倍": "ratio", "%": "percent",
+                 **dict.fromkeys("平方公里 平方米 公里 千克 公斤 英寸 米 寸 吨 亩".split(), "measure")}
+# Without a measure word, the head noun decides (贷款多少 → money, 复工率多少 → percent); the noun named
+# last wins, so 优惠利率贷款 is an amount and 贷款利率 a rate.
+HEAD_NOUNS: list[tuple[str, str]] = [
+    (r"百分之|百分比|%|比例|比率|占比|几成|率|增幅|增速|percentage|percent|share|\brate\b", "percent"),
+    (r"钱|额|资金|资助|奖励|贷款|融资|投资|引资|余额|价格|价|收入|销售额|营业额|成交额|补贴|补助|费|成本|产值|利润|债券|减负|"
+     r"预算|工资|money|cost|invest|price|loan", "money"),
+    (r"多长|多高|多远|多深|多宽|多重|面积|多快|速度|多厚|多薄|尺寸|how far|how tall|how big", "measure"),
+]
+_EXPLICIT_RES = [(re.compile(p), kind) for p, kind in EXPLICIT]
+_HEAD_RES = [(re.compile(p), kind) for p, kind in HEAD_NOUNS]
+ASKS_NUMBER = re.compile(r"多少|几|多大|多高|多长|多远|多重|how many|how much|what number")
+ASKS_ENTITY = re.compile(r"谁|哪位|哪家|哪个|哪些|什么|哪里|何处|何地|who|which|what|where")
+ASKS_YESNO = re.compile(r"是否|有没有|是不是")
 # Words that ask, not say what is asked about (dropped before matching the question against passages).
 QUESTION_WORDS = re.compile(r"(?:多少|几)[个家名人户笔辆项件台片口条座次批位只张份场吨亩支天年月号届种所栋岁倍]?|是多少|一共|总共|分别|"
                             r"现在|目前|请问|告诉我|是谁|是什么|什么时候|多长时间|什么|哪些|哪个|哪家|哪里|哪天|哪一天|哪一年|哪年|"
@@ -78,10 +86,21 @@ class QuestionAnalysis:
 
 
 def answer_type_of(text: str) -> str:
-    """The answer type the first matching interrogative asks for ('entity' when none matches)."""
-    for pattern, kind in _INTERROGATIVE_RES:
+    """The answer type a question (or one part of it) asks for: explicit interrogative, then the measure
+    word after 多少/几, then the head noun named last; 'count' for a bare 多少, 'entity' for 谁/什么."""
+    for pattern, kind in _EXPLICIT_RES:
         if pattern.search(text):
             return kind
+    measure = MEASURE_AFTER.search(text)
+    if measure:
+        return MEASURE_TYPES.get(measure.group(1), "count")
+    heads = [(m.end(), kind) for pattern, kind in _HEAD_RES for m in pattern.finditer(text)]
+    if heads and (ASKS_NUMBER.search(text) or not ASKS_ENTITY.search(text)):
+        return max(heads)[1]
+    if ASKS_NUMBER.search(text):
+        return "count"
+    if ASKS_YESNO.search(text):
+        return "yesno"
     return "entity"
 
 

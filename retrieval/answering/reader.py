@@ -5,15 +5,13 @@ from __future__ import annotations
 import re
 
 from retrieval.answer import Answer, Reading, check_grounded, not_found
-from retrieval.answering.candidates import Candidate, candidates, passage_mentions
+from retrieval.answering.candidates import Candidate, answer_set, candidates, decision_features, passage_mentions
 from retrieval.answering.question import QuestionAnalysis, analyse
 from retrieval.answering.scorer import Scorer, load_scorer
 from retrieval.search import Hit
 from retrieval.tokenizer import simplify, simplify_chars
 
 SENTENCE_END = re.compile(r"(?<=[。！？；!?;\n])")
-MAX_EXTRA_READINGS = 3  # other places' figures listed beside the best one, for a question naming no place
-SAME_FIGURE_SHARE = 0.5  # ... when rated at least half as likely as the best (a display rule, not a fit)
 MIN_SENTENCE_SHARE = 0.5  # an entity question is answered by a sentence holding at least half its words
 
 
@@ -28,30 +26,17 @@ def read(question: str, hits: list[Hit], known_places: set[str], weight=len, sco
     if not analysis.numeric:
         return _sentence_answer(question, analysis, hits, weight)
     scorer = scorer or load_scorer()
-    chosen: list[Candidate | None] = []
+    chosen: list[list[Candidate]] = []
     for slot in analysis.slots:
         ranked = scorer.score(candidates(analysis, slot, hits, weight))
-        taken = {(c.mention.text, c.hit_rank) for c in chosen if c}
-        best = next((c for c in ranked if (c.mention.text, c.hit_rank) not in taken), None)
-        chosen.append(best if best is not None and best.probability >= scorer.threshold else None)
-        if len(analysis.slots) == 1 and not analysis.places and chosen[0] is not None:
-            chosen += _other_subjects(chosen[0], ranked, scorer.threshold)
+        taken = {(c.mention.text, c.hit_rank) for given in chosen for c in given}
+        ranked = [c for c in ranked if (c.mention.text, c.hit_rank) not in taken]
+        given = answer_set(ranked)
+        confident = bool(given) and scorer.confidence(decision_features(ranked, given, hits, slot, weight)) >= scorer.threshold
+        chosen.append(given if confident else [])
     if not any(chosen):
         return not_found(question, hits, "文章中没有能回答这个问题的数字")
-    slots = analysis.slots + [analysis.slots[0]] * (len(chosen) - len(analysis.slots))
-    return _numeric_answer(question, slots, hits, chosen)
-
-
-def _other_subjects(best: Candidate, ranked: list[Candidate], threshold: float) -> list[Candidate]:
-    """返岗率是多少 with no place: the same figure for other places, when the scorer rates them nearly as high."""
-    others, seen = [], {best.mention.subject}
-    for c in ranked:
-        if len(others) >= MAX_EXTRA_READINGS or c.probability < max(threshold, SAME_FIGURE_SHARE * best.probability):
-            break
-        if c.mention.subject and c.mention.subject not in seen and c.mention.kind == best.mention.kind:
-            seen.add(c.mention.subject)
-            others.append(c)
-    return others
+    return _numeric_answer(question, analysis.slots, hits, chosen)
 
 
 def _hard_constraint(analysis: QuestionAnalysis, hits: list[Hit], known_places: set[str]) -> str | None:
@@ -76,19 +61,21 @@ def _reading_text(reading: Reading) -> str:
     return f"{head}{label}{m.text}{note}[{reading.citation}]"
 
 
-def _numeric_answer(question: str, slots: list, hits: list[Hit], chosen: list[Candidate | None]) -> Answer:
-    used = sorted({c.hit_rank for c in chosen if c})
+def _numeric_answer(question: str, slots: list, hits: list[Hit], chosen: list[list[Candidate]]) -> Answer:
+    used = sorted({c.hit_rank for given in chosen for c in given})
     renumber = {old: new for new, old in enumerate(used, 1)}
     cited = [hits[i] for i in used] + [h for i, h in enumerate(hits) if i not in renumber]
     readings, parts = [], []
-    for slot, c in zip(slots, chosen):
-        if c is None:
+    for slot, given in zip(slots, chosen):
+        if not given:
             parts.append(f"文章没有给出“{slot.text.strip()}”的数字")
             continue
-        reading = Reading(c.mention, renumber[c.hit_rank], c.probability)
-        readings.append(reading)
-        parts.append(_reading_text(reading))
-    text = "；".join(parts) + "。"
+        for c in given:
+            reading = Reading(c.mention, renumber[c.hit_rank], c.probability)
+            readings.append(reading)
+            parts.append(_reading_text(reading))
+    several = len(readings) > len(slots)
+    text = ("文章中有几处相关的数字：" if several else "") + "；".join(parts) + "。"
     answer = Answer(question, text, True, readings, cited)
     check_grounded(answer)
     return answer

@@ -1,4 +1,4 @@
-"""The fitted scorer: a logistic regression over candidate features, read from a small JSON file.
+"""The fitted scorer: logistic regressions over candidate and decision features, read from a small JSON file.
 
 Fitted by `python -m retrieval.answering.train` (deterministic); the file holds the feature names,
 the standardisation, the coefficients, and the abstention threshold chosen on training data.
@@ -13,7 +13,7 @@ from pathlib import Path
 
 import numpy as np
 
-from retrieval.answering.candidates import FEATURES, Candidate
+from retrieval.answering.candidates import DECISION_FEATURES, FEATURES, Candidate
 
 MODEL_PATH = Path(__file__).resolve().parents[1] / "data" / "reader_model.json"
 
@@ -23,15 +23,18 @@ class ScorerError(RuntimeError):
 
 
 @dataclass(frozen=True)
-class Scorer:
-    """P(candidate answers the slot) = sigmoid(w · standardised features + b)."""
+class Logistic:
+    """sigmoid(w · standardised x + b), as fitted by scikit-learn and stored as numbers."""
 
     mean: np.ndarray
     scale: np.ndarray
     weights: np.ndarray
     bias: float
-    threshold: float  # below this probability the best candidate is not given as an answer
-    info: dict
+
+    @classmethod
+    def from_dict(cls, data: dict) -> "Logistic":
+        """Read the stored coefficients."""
+        return cls(np.array(data["mean"]), np.array(data["scale"]), np.array(data["weights"]), float(data["bias"]))
 
     def probabilities(self, rows: list[list[float]]) -> np.ndarray:
         """One probability per feature row."""
@@ -40,11 +43,25 @@ class Scorer:
         x = (np.asarray(rows, dtype=np.float64) - self.mean) / self.scale
         return 1.0 / (1.0 + np.exp(-(x @ self.weights + self.bias)))
 
+
+@dataclass(frozen=True)
+class Scorer:
+    """Two fitted models: one ranks a slot's candidates, one decides whether the best is given at all."""
+
+    ranker: Logistic  # P(candidate is the answer) from FEATURES
+    decider: Logistic  # P(the best candidate is right) from DECISION_FEATURES
+    threshold: float  # below this the best candidate is not given (chosen for a stated precision)
+    info: dict
+
     def score(self, candidates: list[Candidate]) -> list[Candidate]:
         """The candidates with probabilities set, best first."""
-        for c, p in zip(candidates, self.probabilities([c.features for c in candidates])):
+        for c, p in zip(candidates, self.ranker.probabilities([c.features for c in candidates])):
             c.probability = float(p)
         return sorted(candidates, key=lambda c: (-c.probability, c.hit_rank, c.mention.start))
+
+    def confidence(self, decision: list[float]) -> float:
+        """P(the best candidate answers the slot), from decision features."""
+        return float(self.decider.probabilities([decision])[0])
 
 
 @lru_cache(maxsize=4)
@@ -55,7 +72,7 @@ def load_scorer(path: Path = MODEL_PATH) -> Scorer:
     except (OSError, ValueError) as exc:
         raise ScorerError(f"cannot read the answer scorer {path}: {exc}; refit it with "
                           "`python -m retrieval.answering.train`") from exc
-    if data.get("features") != FEATURES:
+    if data.get("features") != FEATURES or data.get("decision_features") != DECISION_FEATURES:
         raise ScorerError(f"{path} was fitted on other features; refit it with `python -m retrieval.answering.train`")
-    return Scorer(np.array(data["mean"]), np.array(data["scale"]), np.array(data["weights"]), float(data["bias"]),
-                  float(data["threshold"]), data.get("info", {}))
+    return Scorer(Logistic.from_dict(data["ranker"]), Logistic.from_dict(data["decider"]), float(data["threshold"]),
+                  data.get("info", {}))
