@@ -36,26 +36,38 @@ class Logistic:
         """Read the stored coefficients."""
         return cls(np.array(data["mean"]), np.array(data["scale"]), np.array(data["weights"]), float(data["bias"]))
 
-    def probabilities(self, rows: list[list[float]]) -> np.ndarray:
-        """One probability per feature row."""
+    def logits(self, rows: list[list[float]]) -> np.ndarray:
+        """w · standardised x + b for each row."""
         if not rows:
             return np.zeros(0)
         x = (np.asarray(rows, dtype=np.float64) - self.mean) / self.scale
-        return 1.0 / (1.0 + np.exp(-(x @ self.weights + self.bias)))
+        return x @ self.weights + self.bias
+
+    def probabilities(self, rows: list[list[float]]) -> np.ndarray:
+        """One probability per feature row."""
+        return 1.0 / (1.0 + np.exp(-self.logits(rows)))
+
+    def shares(self, rows: list[list[float]]) -> np.ndarray:
+        """Softmax of the logits over the rows: how the ranker divides its belief among one slot's candidates."""
+        logits = self.logits(rows)
+        if not len(logits):
+            return logits
+        e = np.exp(logits - logits.max())
+        return e / e.sum()
 
 
 @dataclass(frozen=True)
 class Scorer:
     """Two fitted models: one ranks a slot's candidates, one decides whether the best is given at all."""
 
-    ranker: Logistic  # P(candidate is the answer) from FEATURES
+    ranker: Logistic  # pairwise: which of two candidates is the answer; softmax over a slot's candidates
     decider: Logistic  # P(the best candidate is right) from DECISION_FEATURES
     threshold: float  # below this the best candidate is not given (chosen for a stated precision)
     info: dict
 
     def score(self, candidates: list[Candidate]) -> list[Candidate]:
         """The candidates with probabilities set, best first."""
-        for c, p in zip(candidates, self.ranker.probabilities([c.features for c in candidates])):
+        for c, p in zip(candidates, self.ranker.shares([c.features for c in candidates])):
             c.probability = float(p)
         return sorted(candidates, key=lambda c: (-c.probability, c.hit_rank, c.mention.start))
 
