@@ -123,6 +123,43 @@ class ArticleAdded(BaseModel):
     ids: list[str]
 
 
+class FactOut(BaseModel):
+    """One figure the articles give: what it measures, whose it is, when, and where it stands."""
+
+    id: int
+    passage_id: str
+    source: str
+    headline: str | None
+    text: str
+    value: float | None
+    value_max: float | None
+    unit: str
+    kind: str
+    qualifier: str | None
+    label: str | None
+    metric: str | None
+    subject: str | None
+    date: str | None
+    date_normalised: str | None
+    start: int
+    end: int
+    file_start: int
+    file_end: int
+
+
+class FactsPage(BaseModel):
+    """A page of the facts table."""
+
+    total: int
+    limit: int
+    offset: int
+    facts: list[FactOut]
+
+
+FACT_FILTERS = {"metric", "place", "kind", "limit", "offset"}
+FactKind = Literal["percent", "money", "count", "measure", "duration", "ratio", "date", "number"]
+
+
 class ErrorOut(BaseModel):
     """Every error response: what went wrong, and the request id to quote."""
 
@@ -397,6 +434,17 @@ def create_app(engine=None, load: bool = True, extensions=(), holder: EngineHold
             raise HTTPException(507, f"the article was not added: {exc}")
         source = new[0].source if new else body.source
         return ArticleAdded(source=source, passages=len(new), ids=[p.id for p in new])
+
+    @app.get("/facts", response_model=FactsPage, responses=errors)
+    async def facts(request: Request, metric: Annotated[str | None, Query(max_length=50)] = None,
+                    place: Annotated[str | None, Query(max_length=50)] = None, kind: FactKind | None = None,
+                    limit: Annotated[int, Query(ge=1, le=1000)] = 100, offset: Annotated[int, Query(ge=0)] = 0):
+        """Every figure the articles give, filtered by metric (synonyms match), place and kind; paginated."""
+        unknown = sorted(set(request.query_params) - FACT_FILTERS)
+        if unknown:
+            raise HTTPException(422, f"unknown filter {', '.join(unknown)}; use {', '.join(sorted(FACT_FILTERS))}")
+        rows, total = await run_in_threadpool(holder.get().state.facts.query, metric, place, kind, limit, offset)
+        return FactsPage(total=total, limit=limit, offset=offset, facts=[FactOut(**f.to_dict()) for f in rows])
 
     @app.get("/", response_class=HTMLResponse, include_in_schema=False)
     async def page():

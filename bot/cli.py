@@ -80,6 +80,30 @@ def ask(
 
 
 @app.command()
+def facts(
+    metric: Optional[str] = typer.Option(None, "--metric", help="What the number measures, e.g. 复工率 (synonyms match)."),
+    place: Optional[str] = typer.Option(None, "--place", help="Whose number it is, e.g. 綦江."),
+    kind: Optional[str] = typer.Option(None, "--kind", help="percent | money | count | measure | duration | ratio | number"),
+    limit: int = typer.Option(1000, "--limit", min=1, max=100000, help="At most this many rows."),
+    output: str = typer.Option("table", "--format", help="table | csv | json"),
+):
+    """List the figures the articles give (the facts table), filtered by metric, place and kind."""
+    from retrieval.facts import KINDS
+
+    if output not in ("table", "csv", "json"):
+        err.print("[red]error:[/] --format is table, csv or json")
+        raise typer.Exit(EXIT_BAD_INPUT)
+    if kind and kind not in KINDS:
+        err.print(f"[red]error:[/] --kind is one of {', '.join(KINDS)}")
+        raise typer.Exit(EXIT_BAD_INPUT)
+    engine = _engine(progress=False)
+    rows, total = engine.state.facts.query(metric=metric, place=place, kind=kind, limit=limit)
+    from bot.render import render_facts
+
+    render_facts(rows, total, output, out)
+
+
+@app.command()
 def serve(
     host: str = typer.Option("127.0.0.1", help="Interface to listen on."),
     port: int = typer.Option(8000, help="TCP port."),

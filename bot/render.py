@@ -23,3 +23,33 @@ def render_console(answer, console: Console) -> None:
         console.print(f"[bold][{i}][/] {escape(title)} — {escape(c['source'])} "
                       f"[dim]字符 {c['start']}–{c['end']}，得分 {c['score']:.3f}[/]")
         console.print(f"    {escape(text)}", soft_wrap=True)
+
+
+FACT_COLUMNS = ("subject", "label", "text", "value", "unit", "kind", "date", "source", "file_start", "file_end")
+
+
+def render_facts(facts, total: int, output: str, console: Console) -> None:
+    """Print facts as a table, CSV or JSON (CSV and JSON go to stdout unstyled, for pipes)."""
+    import csv
+    import json
+    import sys
+
+    if output == "json":
+        sys.stdout.write(json.dumps({"total": total, "facts": [f.to_dict() for f in facts]}, ensure_ascii=False,
+                                    indent=1) + "\n")
+        return
+    if output == "csv":
+        writer = csv.writer(sys.stdout)
+        writer.writerow(FACT_COLUMNS)
+        for f in facts:
+            writer.writerow([getattr(f, c) for c in FACT_COLUMNS])
+        return
+    from rich.table import Table
+
+    table = Table(title=f"{len(facts)} of {total} figures")
+    for column in ("place", "metric as written", "number", "date", "source (characters)"):
+        table.add_column(column)
+    for f in facts:
+        table.add_row(escape(f.subject or "—"), escape(f.label or "—"), escape(f.text), escape(f.date or ""),
+                      escape(f"{f.source} {f.file_start}–{f.file_end}"))
+    console.print(table)

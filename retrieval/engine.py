@@ -16,6 +16,7 @@ from retrieval.bm25 import BM25Index
 from retrieval.config import Settings
 from retrieval.corpus import SourceFile, read_corpus, split_articles
 from retrieval.dense import DenseIndex
+from retrieval.facts import FactsError, FactStore
 from retrieval.passages import Passage, chunk_article
 from retrieval.search import Hit, Searcher
 
@@ -87,8 +88,9 @@ class IndexState:
     of different sizes.
     """
 
-    def __init__(self, stored: store.StoredIndex):
+    def __init__(self, stored: store.StoredIndex, facts: FactStore):
         self.passages = stored.passages
+        self.facts = facts
         self.manifest = stored.manifest
         self.dense = stored.dense
         self.by_id = {p.id: i for i, p in enumerate(self.passages)}
@@ -195,7 +197,13 @@ class Engine:
                 self.warn(f"index at {folder}: {reason}; rebuilding")
         if stored is None:
             stored = self._build(files, fingerprint, progress)
-        state = IndexState(stored)
+        facts = FactStore(folder)
+        if not facts.current(stored.manifest.corpus_fingerprint):
+            try:
+                facts.build(stored.passages, stored.manifest.corpus_fingerprint)
+            except FactsError as exc:
+                raise store.IndexWriteError(str(exc)) from exc
+        state = IndexState(stored, facts)
         self._state = state
         return BuildReport(reason is not None, reason, state.articles, len(state.passages),
                            time.perf_counter() - started)
@@ -235,7 +243,8 @@ class Engine:
         question = check_question(question)
         state = self.state  # one snapshot for the whole question, whatever is added meanwhile
         hits = self._search(state, question, top_k, mode)
-        return read(question, hits, state.known_places, state.searcher.bm25.word_weight)
+        return read(question, hits, state.known_places, state.searcher.bm25.word_weight, facts=state.facts,
+                    passage_of=lambda pid: state.passages[state.by_id[pid]])
 
     def passage(self, passage_id: str) -> Passage | None:
         """The passage with this id, or None."""
@@ -295,18 +304,21 @@ class Engine:
             stored = store.StoredIndex(manifest, live.passages + new, dense)
             stored.manifest = store.save(self.settings.index_dir, stored)
             try:
+                live.facts.add(new, manifest.corpus_fingerprint)
                 _write_new_file(path, data)
-            except OSError as exc:
+            except (OSError, FactsError) as exc:
                 self._restore(live)
-                raise store.IndexWriteError(f"cannot write {path}: {exc.strerror or exc}") from exc
-            self._state = IndexState(stored)
+                raise store.IndexWriteError(f"cannot write {path}: {getattr(exc, 'strerror', None) or exc}") from exc
+            self._state = IndexState(stored, live.facts)
             return new
 
     def _restore(self, live: IndexState) -> None:
         """Put the live state back on disk after a failed add (best effort: a mismatch means a rebuild)."""
         try:
             store.save(self.settings.index_dir, store.StoredIndex(live.manifest, live.passages, live.dense))
-        except store.IndexWriteError as exc:
+            if not live.facts.current(live.manifest.corpus_fingerprint):
+                live.facts.build(live.passages, live.manifest.corpus_fingerprint)
+        except (store.IndexWriteError, FactsError) as exc:
             self.warn(f"could not restore the stored index ({exc}); it will be rebuilt at the next start")
 
 

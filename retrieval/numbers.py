@@ -8,7 +8,8 @@ converted with cn2an. Every mention keeps its exact span, so an answer can quote
 from __future__ import annotations
 
 import re
-from dataclasses import asdict, dataclass, field
+from dataclasses import asdict, dataclass, field, replace
+from functools import lru_cache
 
 import cn2an
 
@@ -393,6 +394,24 @@ def extract_numbers(text: str, article_places: list[str] | None = None, headline
             m.extras["sentence"] = _sentence_of(text, m.start)
         previous_end = m.end
     return mentions
+
+
+@lru_cache(maxsize=200_000)
+def _cached_mentions(text: str, places: tuple[str, ...], headline: str | None) -> tuple[NumberMention, ...]:
+    from retrieval.tokenizer import simplify_chars
+
+    # Extracted on a character-for-character simplified copy (億 → 亿, 個 → 个), quoted from the original.
+    found = extract_numbers(simplify_chars(text), list(places), headline)
+    for m in found:
+        m.text = text[m.start:m.end]
+    return tuple(found)
+
+
+def mentions_of_passage(passage) -> list[NumberMention]:
+    """The number mentions of a passage, extracted once per passage text and cached; callers get copies,
+    so nothing a caller changes reaches the next caller."""
+    found = _cached_mentions(passage.text, tuple(passage.article_places), passage.headline)
+    return [replace(m, extras=dict(m.extras)) for m in found]
 
 
 def _inside_word(text: str, mention: NumberMention) -> bool:

@@ -7,12 +7,11 @@ from __future__ import annotations
 
 import math
 import re
-from dataclasses import dataclass, replace
-from functools import lru_cache
+from dataclasses import dataclass
 
 from retrieval.answering.question import QuestionAnalysis, Slot
 from retrieval.metrics import find_metrics
-from retrieval.numbers import NumberMention, extract_numbers
+from retrieval.numbers import NumberMention, mentions_of_passage
 from retrieval.search import Hit
 from retrieval.tokenizer import simplify_chars
 
@@ -73,20 +72,9 @@ class Candidate:
     probability: float = 0.0
 
 
-@lru_cache(maxsize=200_000)
-def _mentions(text: str, places: tuple[str, ...], headline: str | None) -> tuple[NumberMention, ...]:
-    # Extracted on a character-for-character simplified copy (億 → 亿, 個 → 个), quoted from the original.
-    found = extract_numbers(simplify_chars(text), list(places), headline)
-    for m in found:
-        m.text = text[m.start:m.end]
-    return tuple(found)
-
-
 def passage_mentions(hit: Hit) -> list[NumberMention]:
-    """The number mentions of a passage (extracted once per passage text, then cached; callers get copies,
-    so an answer can never change what the next question sees)."""
-    p = hit.passage
-    return [replace(m, extras=dict(m.extras)) for m in _mentions(p.text, tuple(p.article_places), p.headline)]
+    """The number mentions of a hit's passage (see retrieval.numbers.passage_mentions)."""
+    return mentions_of_passage(hit.passage)
 
 
 def _bigrams(text: str) -> set[str]:

@@ -5,6 +5,7 @@ from __future__ import annotations
 import re
 from dataclasses import dataclass, field
 
+from retrieval.metrics import find_metrics
 from retrieval.places import GENERIC, gazetteer
 from retrieval.tokenizer import simplify, tokenize
 
@@ -63,6 +64,18 @@ class Slot:
     words: list[str]
 
 
+# Questions over many figures at once, answered from the facts table: superlatives, comparisons, lists.
+COMPARISONS: list[tuple[str, str]] = [
+    (r"最高|最多|最大|最快|更高|更多|更大|highest|most|largest", "max"),
+    (r"最低|最少|最小|最慢|更低|更少|更小|lowest|least|smallest", "min"),
+    (r"(?:哪个|哪家|哪里|谁)[^，。？?]*?(?:高|多|大|快)", "max"),
+    (r"(?:哪个|哪家|哪里|谁)[^，。？?]*?(?:低|少|小|慢)", "min"),
+    (r"各区|各县|各地|各个|各家|哪些|列出|所有|全部|分别|every|each|list", "list"),
+]
+_COMPARISON_RES = [(re.compile(p), kind) for p, kind in COMPARISONS]
+AT_LEAST = re.compile(r"(?:超过|大于|高于|多于|不低于|不少于|在)\s*([\d.]+\s*[亿万]?)(?:元|%|家|人|个)?(?:以上)?")
+
+
 @dataclass
 class QuestionAnalysis:
     """What a question asks: one slot per requested figure, places and year as constraints."""
@@ -73,6 +86,9 @@ class QuestionAnalysis:
     places: list[str]
     year: str | None
     words: list[str] = field(default_factory=list)  # content words of the whole question
+    comparison: str | None = None  # max | min | list: a question about many figures at once
+    metrics: list[str] = field(default_factory=list)  # canonical metrics the question names
+    at_least: float | None = None  # 超过1亿元的: only figures above this value
 
     @property
     def answer_type(self) -> str:
@@ -138,5 +154,18 @@ def analyse(question: str) -> QuestionAnalysis:
         # 南岸区和綦江区的返岗率分别是多少: the same figure for each place, in the question's order.
         base = slots[0]
         slots = [Slot(base.text, base.answer_type, base.measure, [place], base.words) for place in places]
+    comparison = next((kind for pattern, kind in _COMPARISON_RES if pattern.search(simplified)), None)
+    if comparison == "list" and places:
+        comparison = None  # 綦江各企业… / 南岸和綦江的…分别: each place's own figure, one slot per place
+    at_least = AT_LEAST.search(simplified)
     return QuestionAnalysis(question, simplified, slots, places, year.group(1) if year else None,
-                            content_words(simplified))
+                            content_words(simplified), comparison, find_metrics(simplified),
+                            _value(at_least.group(1)) if at_least else None)
+
+
+def _value(text: str) -> float | None:
+    from retrieval.numbers import parse_numeral
+
+    magnitude = {"亿": 1e8, "万": 1e4}.get(text.strip()[-1:], 1.0)
+    number = parse_numeral(text.strip().rstrip("亿万"))
+    return number * magnitude if number is not None else None

@@ -5,7 +5,8 @@ from __future__ import annotations
 import re
 
 from retrieval.answer import Answer, Reading, check_grounded, not_found
-from retrieval.answering.candidates import Candidate, answer_set, candidates, decision_features, passage_mentions
+from retrieval.answering.candidates import Candidate, answer_set, candidates, decision_features
+from retrieval.answering.compare import comparison_answer
 from retrieval.answering.question import QuestionAnalysis, analyse
 from retrieval.answering.scorer import Scorer, load_scorer
 from retrieval.search import Hit
@@ -15,14 +16,23 @@ SENTENCE_END = re.compile(r"(?<=[。！？；!?;\n])")
 MIN_SENTENCE_SHARE = 0.5  # an entity question is answered by a sentence holding at least half its words
 
 
-def read(question: str, hits: list[Hit], known_places: set[str], weight=len, scorer: Scorer | None = None) -> Answer:
-    """Answer a question from its ranked passages, or say plainly that the articles do not."""
+def read(question: str, hits: list[Hit], known_places: set[str], weight=len, scorer: Scorer | None = None,
+         facts=None, passage_of=None) -> Answer:
+    """Answer a question from its ranked passages, or say plainly that the articles do not.
+
+    facts and passage_of (the facts table and a passage lookup) let questions over many figures at once
+    (哪个区复工率最高) be answered from every figure the articles give, not only the top passages.
+    """
     analysis = analyse(question)
     if not hits:
         return not_found(question, hits, "语料为空")
     refusal = _hard_constraint(analysis, hits, known_places)
     if refusal:
         return not_found(question, hits, refusal)
+    if facts is not None and analysis.comparison:
+        table = comparison_answer(analysis, facts, passage_of)
+        if table is not None:
+            return table
     if not analysis.numeric:
         return _sentence_answer(question, analysis, hits, weight)
     scorer = scorer or load_scorer()
@@ -101,5 +111,3 @@ def _sentence_answer(question: str, analysis: QuestionAnalysis, hits: list[Hit],
     cited = [hits[rank]] + [h for i, h in enumerate(hits) if i != rank]
     return Answer(question, f"{sentence}[1]", True, [], cited)
 
-
-__all__ = ["read", "passage_mentions"]
