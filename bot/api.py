@@ -20,6 +20,7 @@ from fastapi.responses import HTMLResponse, JSONResponse
 from pydantic import BaseModel, ConfigDict, Field
 from starlette.exceptions import HTTPException as StarletteHTTPException
 
+from bot.conversation import Conversations, ask_in_conversation, new_id
 from retrieval.config import ApiSettings
 
 log = logging.getLogger("newsqa.http")
@@ -28,6 +29,9 @@ MAX_BODY_BYTES = 1_000_000
 
 # ---- the contract --------------------------------------------------------------------------
 
+CONVERSATION_ID = r"^[A-Za-z0-9_-]{1,64}$"
+
+
 class AskRequest(BaseModel):
     """A question and how many passages to cite."""
 
@@ -35,6 +39,9 @@ class AskRequest(BaseModel):
     question: str = Field(min_length=1, max_length=500, pattern=r"\w",
                           description="The question, e.g. 綦江复工率多少 (must contain a letter, digit or CJK character)")
     top_k: int = Field(5, ge=1, le=20)
+    conversation_id: str | None = Field(None, max_length=64, pattern=CONVERSATION_ID,
+                                        description="From an earlier answer, so that 那南岸呢 follows 綦江复工率多少; "
+                                                    "an unknown or expired id starts a new conversation")
 
 
 class NumberOut(BaseModel):
@@ -72,6 +79,9 @@ class AnswerOut(BaseModel):
     answerable: bool
     numbers: list[NumberOut]
     citations: list[CitationOut]
+    resolved_question: str | None = Field(None, description="The question as understood in its conversation "
+                                                            "(那南岸呢 → 南岸复工率多少)")
+    conversation_id: str | None = Field(None, description="Send it back with the next question to follow up")
 
 
 class HealthOut(BaseModel):
@@ -317,6 +327,7 @@ def create_app(engine=None, load: bool = True, extensions=(), holder: EngineHold
     """
     holder = holder or EngineHolder(engine)
     settings = settings or ApiSettings.from_env()
+    conversations = Conversations()
 
     @asynccontextmanager
     async def lifespan(app: FastAPI):
@@ -366,27 +377,33 @@ def create_app(engine=None, load: bool = True, extensions=(), holder: EngineHold
         log.exception("request %s failed", getattr(request.state, "request_id", "?"))
         return _error(request, 500, "internal error")
 
-    async def answer(question: str, top_k: int, request: Request) -> dict:
-        from retrieval.engine import QuestionError
+    async def answer(question: str, top_k: int, conversation_id: str | None) -> dict:
+        from retrieval.engine import QuestionError, check_question
 
         engine = holder.get()
+        conversation_id = conversation_id or new_id()
         try:
+            question = check_question(question)
             # The embedding call is CPU-bound: run it off the event loop so /health stays responsive.
-            result = await run_in_threadpool(engine.ask, question, top_k)
+            data, turn = await run_in_threadpool(ask_in_conversation, engine.ask, question,
+                                                 conversations.get(conversation_id), top_k)
         except QuestionError as exc:
             raise HTTPException(422, str(exc))
-        return result.to_dict()
+        conversations.put(conversation_id, turn)
+        data["conversation_id"] = conversation_id
+        return data
 
     @app.post("/ask", response_model=AnswerOut, responses=errors)
-    async def ask_post(body: AskRequest, request: Request):
-        """Answer a question (JSON body)."""
-        return await answer(body.question, body.top_k, request)
+    async def ask_post(body: AskRequest):
+        """Answer a question (JSON body); send conversation_id back to ask follow-ups."""
+        return await answer(body.question, body.top_k, body.conversation_id)
 
     @app.get("/ask", response_model=AnswerOut, responses=errors)
-    async def ask_get(request: Request, q: Annotated[str, Query(min_length=1, max_length=500, pattern=r"\w")],
-                      top_k: Annotated[int, Query(ge=1, le=20)] = 5):
+    async def ask_get(q: Annotated[str, Query(min_length=1, max_length=500, pattern=r"\w")],
+                      top_k: Annotated[int, Query(ge=1, le=20)] = 5,
+                      conversation_id: Annotated[str | None, Query(max_length=64, pattern=CONVERSATION_ID)] = None):
         """Answer a question (query string, for curl and browsers)."""
-        return await answer(q, top_k, request)
+        return await answer(q, top_k, conversation_id)
 
     @app.get("/health", response_model=HealthOut, responses={503: {"model": HealthOut}})
     async def health():

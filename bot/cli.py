@@ -80,6 +80,45 @@ def ask(
 
 
 @app.command()
+def chat(top_k: int = typer.Option(5, "--top-k", "-k", min=1, max=20, help="How many passages to cite (1-20).")):
+    """A conversation: ask, then follow up (那南岸呢, 返岗率呢, 出处是哪里); /new starts over, /quit or Ctrl-D ends."""
+    from bot.conversation import ask_in_conversation
+    from bot.render import render_data
+    from retrieval.engine import QuestionError, check_question
+
+    try:
+        import readline  # noqa: F401  (line editing and history for input())
+    except ImportError:  # not on every platform; input() still works
+        pass
+    engine = _engine(progress=False)
+    last = None
+    interactive = sys.stdin.isatty()
+    while True:
+        try:
+            line = input("问：" if interactive else "")
+        except (EOFError, KeyboardInterrupt):
+            break
+        line = line.strip()
+        if line in ("/quit", "/exit"):
+            break
+        if line == "/new":
+            last = None
+            out.print("（新对话）")
+            continue
+        if not line:
+            continue
+        try:
+            check_question(line)
+        except QuestionError as exc:
+            err.print(f"[red]error:[/] {exc}")
+            continue
+        data, last = ask_in_conversation(engine.ask, line, last, top_k)
+        if data.get("resolved_question") and data["resolved_question"] != line:
+            out.print(f"[dim]（理解为：{data['resolved_question']}）[/]")
+        render_data(data, out)
+
+
+@app.command()
 def facts(
     metric: Optional[str] = typer.Option(None, "--metric", help="What the number measures, e.g. 复工率 (synonyms match)."),
     place: Optional[str] = typer.Option(None, "--place", help="Whose number it is, e.g. 綦江."),

@@ -10,7 +10,11 @@ PREVIEW = 160
 
 def render_console(answer, console: Console) -> None:
     """Print the answer, its numbers and the cited passages with their provenance."""
-    data = answer.to_dict()
+    render_data(answer.to_dict(), console)
+
+
+def render_data(data: dict, console: Console) -> None:
+    """Print an answer contract dict: the answer and the cited passages with their provenance."""
     style = "bold green" if data["answerable"] else "bold yellow"
     console.print(f"[{style}]{escape(data['answer'])}[/]")
     if data["citations"]:

@@ -18,6 +18,7 @@ from telegram.error import BadRequest, Forbidden, InvalidToken, RetryAfter, Tele
 from telegram.ext import (AIORateLimiter, Application, ApplicationBuilder, ApplicationHandlerStop, CommandHandler,
                           ContextTypes, InlineQueryHandler, MessageHandler, TypeHandler, filters)
 
+from bot.conversation import IDLE_SECONDS, ask_in_conversation
 from bot.telegram_format import answer_messages
 
 log = logging.getLogger("newsqa.telegram")
@@ -27,10 +28,11 @@ EXAMPLES = ["綦江复工率多少", "南岸返岗率是多少", "小米未来5�
 MIN_SECONDS_BETWEEN_QUESTIONS = 1.0
 TYPING_EVERY = 4.0
 COMMANDS = [BotCommand("start", "开始 / 示例问题"), BotCommand("help", "怎么提问"),
-            BotCommand("sources", "收录的文章"), BotCommand("ask", "提问，例如 /ask 綦江复工率多少")]
+            BotCommand("sources", "收录的文章"), BotCommand("ask", "提问，例如 /ask 綦江复工率多少"),
+            BotCommand("new", "新对话：忘掉前面的问题")]
 HELP = ("我根据收录的新闻文章回答问题，给出文章里的数字和出处；文章里没有的，我会直说没有。\n"
         "直接发问题即可（群里请用 /ask 问题 或 @我），例如：\n" + "\n".join(f"• {q}" for q in EXAMPLES) +
-        "\n/sources 查看收录的文章。")
+        "\n可以接着问，例如先问“綦江复工率多少”，再问“那南岸呢”。/new 开始新对话，/sources 查看收录的文章。")
 
 
 class TokenError(ValueError):
@@ -244,11 +246,25 @@ async def answer_question(update: Update, context: ContextTypes.DEFAULT_TYPE, qu
         return
     typing = asyncio.create_task(_keep_typing(context, chat_id))
     try:
-        answer = await asyncio.to_thread(_engine(context).ask, question, context.application.bot_data.get("top_k", 3))
+        data, turn = await asyncio.to_thread(ask_in_conversation, _engine(context).ask, question, _last_turn(context),
+                                             context.application.bot_data.get("top_k", 3))
     finally:
         typing.cancel()
-    html_messages, plain_messages = answer_messages(answer.to_dict())
+    context.chat_data["turn"] = (time.monotonic(), turn)
+    html_messages, plain_messages = answer_messages(data)
     await _send_html(update, context, html_messages, plain_messages)
+
+
+def _last_turn(context: ContextTypes.DEFAULT_TYPE):
+    """This chat's last turn, unless it is older than the idle limit (then the chat starts over)."""
+    at, turn = context.chat_data.get("turn") or (0.0, None)
+    return turn if time.monotonic() - at <= IDLE_SECONDS else None
+
+
+async def new_conversation(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
+    """/new: forget the conversation, so the next question stands alone."""
+    context.chat_data.pop("turn", None)
+    await update.effective_message.reply_text("好的，重新开始。请提问，例如：綦江复工率多少")
 
 
 async def _send_html(update: Update, context: ContextTypes.DEFAULT_TYPE, html_messages: list[str],
@@ -310,6 +326,7 @@ def build_application(token: str, engine, base_url: str | None = None, allowed: 
     application.add_handler(CommandHandler("help", help_command))
     application.add_handler(CommandHandler("sources", sources))
     application.add_handler(CommandHandler("ask", ask_command))
+    application.add_handler(CommandHandler("new", new_conversation))
     application.add_handler(MessageHandler(new_messages & (filters.TEXT | filters.CAPTION) & ~filters.COMMAND, text_message))
     application.add_handler(MessageHandler(new_messages & filters.ChatType.PRIVATE & ~filters.TEXT & ~filters.CAPTION,
                                            not_text))

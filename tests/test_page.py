@@ -39,11 +39,42 @@ def test_ask_on_the_page(page_server, browser):
     page.fill("#question", "綦江复工率多少")
     page.click("button[type=submit]")
     page.wait_for_selector(".citation", timeout=30_000)
-    answer = page.inner_text("#answer")
+    answer = page.inner_text(".turn .answer")
     assert "100%" in answer
-    assert "100%" in page.locator("#answer mark").all_inner_texts()
-    citations = page.inner_text("#citations")
+    assert "100%" in page.locator(".turn .answer mark").all_inner_texts()
+    citations = page.inner_text(".turn .citations")
     assert "复工复产率达100%" in citations and "004_" in citations
+    page.close()
+
+
+def _ask(page, question: str, turns: int) -> None:
+    page.fill("#question", question)
+    page.click("button[type=submit]")
+    page.wait_for_function(f"document.querySelectorAll('.turn .citation').length > 0 && "
+                           f"document.querySelectorAll('.turn').length == {turns} && "
+                           f"!document.querySelector('.turn:last-child .answer').textContent.startsWith('正在')",
+                           timeout=30_000)
+
+
+def test_a_three_turn_conversation_stays_on_screen(page_server, browser, tmp_path):
+    page = browser.new_page(viewport={"width": 900, "height": 1400})
+    page.goto(page_server.url + "/")
+    _ask(page, "綦江复工率多少", 1)
+    _ask(page, "那南岸呢", 2)
+    _ask(page, "哪个区复工率最高", 3)
+    turns = page.locator(".turn")
+    assert turns.count() == 3
+    assert "100%" in turns.nth(0).locator(".answer").inner_text()
+    assert "南岸复工率多少" in turns.nth(1).locator(".resolved").inner_text()
+    assert "99.26%" in turns.nth(1).locator(".answer").inner_text()
+    assert "不宜直接比较" in turns.nth(2).locator(".answer").inner_text()
+    shot = tmp_path / "conversation.png"
+    page.screenshot(path=str(shot), full_page=True)
+    assert shot.stat().st_size > 10_000
+    Path(__file__).resolve().parents[1].joinpath("var").mkdir(exist_ok=True)
+    shutil.copy(shot, Path(__file__).resolve().parents[1] / "var" / "conversation.png")  # for a person to look at
+    page.click("#new")
+    assert page.locator(".turn").count() == 0
     page.close()
 
 
@@ -54,9 +85,9 @@ def test_passage_text_is_escaped(page_server, browser, module_engine):
     page.fill("#question", "巫溪复工率多少")
     page.click("button[type=submit]")
     page.wait_for_selector(".citation", timeout=30_000)
-    assert "<script>" in page.inner_text("#citations")
+    assert "<script>" in page.inner_text(".turn .citations")
     assert page.evaluate("window.pwned") is None
-    assert page.locator("#citations b").count() == 0
+    assert page.locator(".turn .citations b").count() == 0
     page.close()
 
 

@@ -89,7 +89,7 @@ def test_start_help_and_commands(fake, engine):
 
     run_bot(fake, engine, scenario)
     commands = fake.sent("setMyCommands")[0]["commands"]
-    assert {c["command"] for c in commands} == {"start", "help", "sources", "ask"}
+    assert {c["command"] for c in commands} == {"start", "help", "sources", "ask", "new"}
     start, help_text = fake.sent()[:2]
     assert "渝问" in start["text"] and "綦江复工率多少" in str(start["reply_markup"])
     assert "/sources" in help_text["text"] and "綦江复工率多少" in help_text["text"]
