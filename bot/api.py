@@ -16,7 +16,7 @@ from typing import Annotated, Literal
 from fastapi import FastAPI, HTTPException, Query, Request
 from fastapi.concurrency import run_in_threadpool
 from fastapi.exceptions import RequestValidationError
-from fastapi.responses import HTMLResponse, JSONResponse
+from fastapi.responses import HTMLResponse, JSONResponse, Response
 from pydantic import BaseModel, ConfigDict, Field
 from starlette.exceptions import HTTPException as StarletteHTTPException
 
@@ -79,6 +79,8 @@ class AnswerOut(BaseModel):
     answerable: bool
     numbers: list[NumberOut]
     citations: list[CitationOut]
+    facts: list[int] = Field([], description="For a table answer (哪个区复工率最高): the facts' ids; "
+                                             "GET /chart?ids=… draws them")
     resolved_question: str | None = Field(None, description="The question as understood in its conversation "
                                                             "(那南岸呢 → 南岸复工率多少)")
     conversation_id: str | None = Field(None, description="Send it back with the next question to follow up")
@@ -316,6 +318,10 @@ class EngineProxy:
         """Engine.article_list on the loaded engine."""
         return self.holder.get().article_list()
 
+    def facts_by_ids(self, ids: list[int]):
+        """Engine.facts_by_ids on the loaded engine."""
+        return self.holder.get().facts_by_ids(ids)
+
 
 def create_app(engine=None, load: bool = True, extensions=(), holder: EngineHolder | None = None,
                settings: ApiSettings | None = None) -> FastAPI:
@@ -462,6 +468,30 @@ def create_app(engine=None, load: bool = True, extensions=(), holder: EngineHold
             raise HTTPException(422, f"unknown filter {', '.join(unknown)}; use {', '.join(sorted(FACT_FILTERS))}")
         rows, total = await run_in_threadpool(holder.get().state.facts.query, metric, place, kind, limit, offset)
         return FactsPage(total=total, limit=limit, offset=offset, facts=[FactOut(**f.to_dict()) for f in rows])
+
+    @app.get("/chart", response_class=Response, responses={200: {"content": {"image/png": {}}}, 404: {"model": ErrorOut},
+                                                          **errors})
+    async def chart(request: Request, ids: Annotated[str | None, Query(max_length=2000, pattern=r"^\d+(,\d+)*$")] = None,
+                    metric: Annotated[str | None, Query(max_length=50)] = None,
+                    place: Annotated[str | None, Query(max_length=50)] = None, kind: FactKind | None = None):
+        """A bar chart (PNG) of the figures with these fact ids, or of those matching metric/place/kind."""
+        from bot.charts import cjk_font, facts_chart
+
+        unknown = sorted(set(request.query_params) - {"ids", "metric", "place", "kind"})
+        if unknown:
+            raise HTTPException(422, f"unknown parameter {', '.join(unknown)}")
+        if cjk_font() is None:
+            raise HTTPException(503, "no font with Chinese glyphs is installed on the server (e.g. fonts-wqy-microhei)")
+        facts = holder.get().state.facts
+        if ids:
+            wanted = [int(i) for i in ids.split(",")][:50]
+            rows = [f for f in (await run_in_threadpool(facts.by_ids, wanted))]
+        else:
+            rows, _ = await run_in_threadpool(facts.query, metric, place, kind, 50, 0)
+        png = await run_in_threadpool(facts_chart, rows, metric or "、".join(sorted({f.label or "" for f in rows}))[:40])
+        if png is None:
+            raise HTTPException(404, "fewer than 3 comparable figures: nothing to chart")
+        return Response(png, media_type="image/png")
 
     @app.get("/", response_class=HTMLResponse, include_in_schema=False)
     async def page():

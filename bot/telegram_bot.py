@@ -26,6 +26,7 @@ TOKEN_RE = re.compile(r"^\d{3,}:[A-Za-z0-9_-]{30,}$")
 DEFAULT_BASE_URL = "https://api.telegram.org/bot"
 EXAMPLES = ["綦江复工率多少", "南岸返岗率是多少", "小米未来5年投入多少钱"]
 MIN_SECONDS_BETWEEN_QUESTIONS = 1.0
+CAPTION_LIMIT = 1024  # Telegram's limit for a photo caption
 TYPING_EVERY = 4.0
 COMMANDS = [BotCommand("start", "开始 / 示例问题"), BotCommand("help", "怎么提问"),
             BotCommand("sources", "收录的文章"), BotCommand("ask", "提问，例如 /ask 綦江复工率多少"),
@@ -252,7 +253,23 @@ async def answer_question(update: Update, context: ContextTypes.DEFAULT_TYPE, qu
         typing.cancel()
     context.chat_data["turn"] = (time.monotonic(), turn)
     html_messages, plain_messages = answer_messages(data)
-    await _send_html(update, context, html_messages, plain_messages)
+    chart = await asyncio.to_thread(_chart, _engine(context), data.get("facts") or [])
+    if chart is not None:
+        # The chart first, the answer as its caption (split to Telegram's 1024 characters), the rest after it.
+        html_messages, plain_messages = answer_messages(data, CAPTION_LIMIT)
+        await context.bot.send_photo(chat_id, photo=chart, caption=html_messages[0], parse_mode=ParseMode.HTML)
+        html_messages, plain_messages = html_messages[1:], plain_messages[1:]
+    if html_messages:
+        await _send_html(update, context, html_messages, plain_messages)
+
+
+def _chart(engine, fact_ids: list[int]) -> bytes | None:
+    """A bar chart of a table answer's figures, or None (fewer than 3, no Chinese font, no facts lookup)."""
+    if len(fact_ids) < 3 or not hasattr(engine, "facts_by_ids"):
+        return None
+    from bot.charts import facts_chart
+
+    return facts_chart(engine.facts_by_ids(fact_ids), "")
 
 
 def _last_turn(context: ContextTypes.DEFAULT_TYPE):

@@ -34,6 +34,7 @@ class Answer:
     answerable: bool
     readings: list[Reading]
     citations: list[Hit]
+    facts: list[int] = field(default_factory=list)  # ids in the facts table, for answers that are a table
 
     def to_dict(self) -> dict:
         """The shared JSON contract (CLI --json, HTTP /ask, Telegram formatting)."""
@@ -46,6 +47,7 @@ class Answer:
             "answer": self.answer,
             "answerable": self.answerable,
             "numbers": numbers,
+            "facts": self.facts,
             "citations": [
                 {"id": h.passage.id, "source": h.passage.source, "title": h.passage.headline,
                  "text": h.passage.text, "score": round(h.score, 4),

@@ -246,6 +246,10 @@ class Engine:
         return read(question, hits, state.known_places, state.searcher.bm25.word_weight, facts=state.facts,
                     passage_of=lambda pid: state.passages[state.by_id[pid]])
 
+    def facts_by_ids(self, ids: list[int]):
+        """Facts of the live state by id (for charts of a table answer)."""
+        return self.state.facts.by_ids(ids)
+
     def passage(self, passage_id: str) -> Passage | None:
         """The passage with this id, or None."""
         state = self.state

@@ -207,6 +207,15 @@ class FactStore:
             rows = db.execute(f"SELECT * FROM facts{clause} ORDER BY id LIMIT ? OFFSET ?", [*args, limit, offset]).fetchall()
         return [Fact(*row) for row in rows], total
 
+    def by_ids(self, ids: list[int]) -> list[Fact]:
+        """The facts with these ids, in the order given (unknown ids are skipped)."""
+        if not ids:
+            return []
+        with self._connect() as db:
+            rows = db.execute(f"SELECT * FROM facts WHERE id IN ({', '.join('?' * len(ids))})", ids).fetchall()
+        found = {row[0]: Fact(*row) for row in rows}
+        return [found[i] for i in ids if i in found]
+
     def count_by_source(self) -> dict[str, int]:
         """How many facts each source file holds."""
         with self._connect() as db:

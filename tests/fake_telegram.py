@@ -63,6 +63,10 @@ class FakeTelegram:
         params: dict = {}
         if request.headers.get("content-type", "").startswith("application/json"):
             params = await request.json()
+        elif request.headers.get("content-type", "").startswith("multipart/form-data"):
+            form = await request.form()  # sendPhoto uploads the picture
+            for key, value in form.items():
+                params[key] = value.file.read() if hasattr(value, "file") else value
         else:
             from urllib.parse import parse_qsl
 
@@ -97,6 +101,10 @@ class FakeTelegram:
             chat_id = int(params["chat_id"])
             return {"ok": True, "result": {"message_id": next(self._ids), "date": int(time.time()),
                                            "chat": {"id": chat_id, "type": "private"}, "text": params.get("text", "")}}
+        if method == "sendPhoto":
+            return {"ok": True, "result": {"message_id": next(self._ids), "date": int(time.time()),
+                                           "chat": {"id": int(params["chat_id"]), "type": "private"},
+                                           "photo": [{"file_id": "f", "file_unique_id": "u", "width": 1, "height": 1}]}}
         if method in ("sendChatAction", "setMyCommands", "deleteWebhook", "answerInlineQuery", "setWebhook"):
             return {"ok": True, "result": True}
         return {"ok": False, "error_code": 404, "description": f"Not Found: method {method} is not faked"}

@@ -21,7 +21,7 @@ def test_qijiang_answer(engine):
 
 def test_contract_shape(engine):
     data = engine.ask("綦江向企业发放贷款多少").to_dict()
-    assert set(data) == {"question", "answer", "answerable", "numbers", "citations"}
+    assert set(data) == {"question", "answer", "answerable", "numbers", "facts", "citations"}
     for n in data["numbers"]:
         assert set(n) == {"text", "value", "value_max", "unit", "kind", "qualifier", "label", "subject", "date", "citation"}
         assert 1 <= n["citation"] <= len(data["citations"])

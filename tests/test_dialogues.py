@@ -92,3 +92,51 @@ def test_telegram_follow_up_and_new(engine):
     replies = texts(fake)
     assert "100%" in replies[0] and "99.26%" in replies[1] and "重新开始" in replies[2]
     assert "99.26%" not in replies[3]  # after /new, 那南岸呢 has nothing to follow
+
+
+def test_chart_route_and_chart_in_telegram(server, engine):
+    from bot.charts import cjk_font
+
+    if cjk_font() is None:
+        pytest.skip("no font with Chinese glyphs installed (apt-get install fonts-wqy-microhei)")
+    data = httpx.post(f"{server.url}/ask", json={"question": "哪个区复工率最高"}, timeout=60).json()
+    assert len(data["facts"]) >= 3
+    png = httpx.get(f"{server.url}/chart", params={"ids": ",".join(map(str, data["facts"]))}, timeout=60)
+    assert png.status_code == 200 and png.headers["content-type"] == "image/png"
+    assert png.content.startswith(b"\x89PNG") and len(png.content) > 5000
+    by_metric = httpx.get(f"{server.url}/chart", params={"metric": "返岗率"}, timeout=60)
+    assert by_metric.status_code == 200 and by_metric.content.startswith(b"\x89PNG")
+    assert httpx.get(f"{server.url}/chart", params={"metric": "不存在的指标"}).status_code == 404
+    assert httpx.get(f"{server.url}/chart", params={"ids": "1;2"}).status_code == 422
+
+    from tests.fake_telegram import FakeTelegram
+    from tests.test_telegram import TOKEN, run_bot
+
+    fake = FakeTelegram(TOKEN)
+    live = LiveServer(fake.app).start()
+    fake.url = live.url
+    try:
+        def scenario():
+            fake.message("哪个区复工率最高")
+            fake.wait_for(lambda: fake.sent("sendPhoto"))
+
+        run_bot(fake, engine, scenario, min_interval=0)
+    finally:
+        live.stop()
+    photo = fake.sent("sendPhoto")[0]
+    assert photo["photo"].startswith(b"\x89PNG") and "100%" in photo["caption"]
+
+
+def test_chart_pixels_are_not_blank():
+    from bot.charts import bar_chart, cjk_font
+
+    if cjk_font() is None:
+        pytest.skip("no font with Chinese glyphs installed")
+    import io
+
+    from matplotlib import image
+
+    png = bar_chart([("綦江 · 复工复产率", 100, "100%"), ("南岸 · 复工率", 99.26, "99.26%"), ("九龙坡 · 复工率", 85, "85%")], "复工率")
+    pixels = image.imread(io.BytesIO(png))
+    assert pixels.shape[0] > 100 and (pixels[..., :3] < 0.9).mean() > 0.02  # bars and text, not a white page
+    assert bar_chart([("a", 1, "1")] * 2, "x") is None  # fewer than 3 bars: no chart

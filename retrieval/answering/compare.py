@@ -78,6 +78,6 @@ def _table(analysis: QuestionAnalysis, rows: list[Fact], passage_of) -> Answer:
         head = f"这些数字{reason}，不宜直接比较高低；按数值排列："
     else:
         head = "文章中的相关数字（按数值排列）："
-    answer = Answer(analysis.text, head + "\n" + "\n".join(lines), True, readings, hits)
+    answer = Answer(analysis.text, head + "\n" + "\n".join(lines), True, readings, hits, [f.id for f in rows])
     check_grounded(answer)
     return answer
