@@ -324,7 +324,7 @@ class EngineProxy:
 
 
 def create_app(engine=None, load: bool = True, extensions=(), holder: EngineHolder | None = None,
-               settings: ApiSettings | None = None) -> FastAPI:
+               settings: ApiSettings | None = None, conversations: Conversations | None = None) -> FastAPI:
     """The FastAPI application; the engine loads in the background at start-up.
 
     extensions: objects with a ``router`` (APIRouter), a ``path`` (guarded by the extension itself) and
@@ -333,7 +333,7 @@ def create_app(engine=None, load: bool = True, extensions=(), holder: EngineHold
     """
     holder = holder or EngineHolder(engine)
     settings = settings or ApiSettings.from_env()
-    conversations = Conversations()
+    conversations = conversations or Conversations()
 
     @asynccontextmanager
     async def lifespan(app: FastAPI):

@@ -22,6 +22,11 @@ DIALOGUES = [
     [("綦江复工率多少", "100%", None), ("小米未来5年投入多少钱", "500亿元", None)],  # a new question stands alone
     [("綦江复工率多少", "100%", None), ("那南岸呢", "99.26%", None), ("返岗率呢", "97.2%", "南岸返岗率多少")],
     [("各区返岗率分别是多少", "88.5%", None), ("綦江和九龙坡哪个复工率高", "85%", None)],
+    [("綦江复工率多少", "100%", None), ("那南岸呢", "99.26%", None), ("哪个区最高", "不宜直接比较", "复工率哪个区最高")],
+    [("南岸复工率多少", "99.26%", None), ("是哪天的数据", "3月13日", "南岸复工率多少")],
+    [("綦江复工率多少", "100%", None), ("为什么", "复工复产率达100%", "綦江复工率多少")],
+    [("綦江复工率多少", "100%", None), ("九龙坡的呢", "85%", "九龙坡复工率多少"), ("出处是哪里", "001_", None)],
+    [("小米未来5年投入多少钱", "500亿元", None), ("那南岸呢", "没有", "南岸投入多少")],  # carried over, not in the pages
 ]
 
 
@@ -51,6 +56,20 @@ def test_unknown_or_expired_conversation_is_a_new_one(server):
     assert data["conversation_id"] == "never-seen" and data["resolved_question"] == "那南岸呢"
     bad = httpx.post(f"{server.url}/ask", json={"question": "綦江复工率多少", "conversation_id": "a b/c"})
     assert bad.status_code == 422
+
+
+def test_follow_up_after_the_idle_limit_is_answered_as_new(engine):
+    import time
+
+    live = LiveServer(create_app(engine, load=False, conversations=Conversations(idle_seconds=1))).start()
+    try:
+        first = httpx.post(f"{live.url}/ask", json={"question": "綦江复工率多少"}, timeout=60).json()
+        time.sleep(1.5)
+        later = httpx.post(f"{live.url}/ask", json={"question": "那南岸呢", "conversation_id": first["conversation_id"]},
+                           timeout=60).json()
+        assert later["resolved_question"] == "那南岸呢" and "99.26%" not in later["answer"]
+    finally:
+        live.stop()
 
 
 def test_conversations_expire_and_are_capped():

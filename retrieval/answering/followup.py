@@ -44,10 +44,13 @@ def resolve(question: str, last: Turn | None) -> tuple[str, bool]:
         return text, False
     if ABOUT_LAST.match(text):
         return last.question, True
+    analysis = analyse(text)
+    if analysis.comparison and not _metric_words(analysis.simplified) and last.metric_words:
+        # 哪个区最高 after 綦江复工率多少: the comparison is about the metric in play.
+        return last.metric_words[-1] + text, False
     follow = FOLLOW_UP.match(text)
     if not follow:
         return text, False
-    analysis = analyse(text)
     places = analysis.places
     metrics = _metric_words(follow.group(1))
     if places and not metrics and last.metric_words:
