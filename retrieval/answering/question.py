@@ -155,6 +155,8 @@ def analyse(question: str) -> QuestionAnalysis:
         base = slots[0]
         slots = [Slot(base.text, base.answer_type, base.measure, [place], base.words) for place in places]
     comparison = next((kind for pattern, kind in _COMPARISON_RES if pattern.search(simplified)), None)
+    if comparison in ("max", "min") and not (ASKS_ENTITY.search(simplified) or len(places) > 1):
+        comparison = None  # 担保费最高收多少: 最高 bounds one figure; 哪个区最高 compares several
     if comparison == "list" and places:
         comparison = None  # 綦江各企业… / 南岸和綦江的…分别: each place's own figure, one slot per place
     at_least = AT_LEAST.search(simplified)
