@@ -150,7 +150,7 @@ def serve(
         None, "--telegram-webhook-url", help="Also run the Telegram bot as a webhook on this server's public URL."),
 ):
     """Serve the HTTP API and the chat page (uvicorn); optionally the Telegram webhook on the same app."""
-    from bot.api import EngineHolder, EngineProxy, create_app
+    from bot.http import EngineHolder, EngineProxy, create_app
     from bot.server import run_server
     from retrieval.config import ConfigError
 

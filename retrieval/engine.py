@@ -246,6 +246,11 @@ class Engine:
         return read(question, hits, state.known_places, state.searcher.bm25.word_weight, facts=state.facts,
                     passage_of=lambda pid: state.passages[state.by_id[pid]])
 
+    def facts(self, metric: str | None = None, place: str | None = None, kind: str | None = None,
+              limit: int = 100, offset: int = 0):
+        """Figures of the live state's facts table matching the filters, and how many match in all."""
+        return self.state.facts.query(metric=metric, place=place, kind=kind, limit=limit, offset=offset)
+
     def facts_by_ids(self, ids: list[int]):
         """Facts of the live state by id (for charts of a table answer)."""
         return self.state.facts.by_ids(ids)

@@ -5,7 +5,7 @@ from __future__ import annotations
 import httpx
 import pytest
 
-from bot.api import create_app
+from bot.http import create_app
 from bot.conversation import Conversations
 from retrieval.answering.followup import resolve, turn_of
 from tests.http_server import LiveServer

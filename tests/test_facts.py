@@ -10,8 +10,8 @@ import sys
 import httpx
 import pytest
 
-from bot.api import create_app
-from retrieval.facts import FACTS_FILE, FactStore, normalised_date
+from bot.http import create_app
+from retrieval.facts import FACTS_FILE, normalised_date
 from tests.http_server import LiveServer
 
 

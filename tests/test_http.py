@@ -9,7 +9,7 @@ import time
 import httpx
 import pytest
 
-from bot.api import create_app
+from bot.http import create_app
 from tests.http_server import LiveServer
 
 

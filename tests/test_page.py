@@ -7,7 +7,7 @@ from pathlib import Path
 
 import pytest
 
-from bot.api import create_app
+from bot.http import create_app
 from tests.http_server import LiveServer
 
 CHROMIUM = shutil.which("chromium") or "/usr/bin/chromium"

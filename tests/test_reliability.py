@@ -19,7 +19,7 @@ import httpx
 import numpy as np
 import pytest
 
-from bot.api import create_app
+from bot.http import create_app
 from retrieval.config import Settings
 from retrieval.engine import CorpusError, Engine
 from tests.fake_telegram import FakeTelegram

@@ -7,7 +7,7 @@ from hypothesis import HealthCheck, settings
 
 schemathesis = pytest.importorskip("schemathesis")
 
-from bot.api import create_app  # noqa: E402
+from bot.http import create_app  # noqa: E402
 from tests.http_server import LiveServer  # noqa: E402
 
 

@@ -279,7 +279,7 @@ def test_cli_without_token_exits_2_before_any_network_call(tmp_path):
 def test_webhook_route_on_the_http_server(fake, engine):
     import httpx
 
-    from bot.api import create_app
+    from bot.http import create_app
     from bot.telegram_bot import TelegramWebhook
 
     hook = TelegramWebhook(build_application(TOKEN, engine, base_url=f"{fake.url}/bot"), "https://example.org/", "s3cret")
