@@ -31,6 +31,7 @@ run: index
 	$(VENV)/bin/newsqa serve --host $(HOST) --port $(PORT)
 
 test: install
+	$(VENV)/bin/ruff check bot retrieval embeddings tests benchmarks
 	$(PY) -m pytest
 	$(VENV)/bin/newsqa eval --check-floors
 

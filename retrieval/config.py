@@ -1,4 +1,21 @@
-"""Where things live and how the server is guarded: read from the environment once, validated."""
+"""The one place configuration is read: the environment and a `.env` file, typed and validated once.
+
+`Config` reads everything (pydantic-settings); the parts are handed to the code that needs them as small
+typed settings (`Settings` for the engine, `ApiSettings` for HTTP, `TelegramSettings` for the bot), so no
+other module reads the environment.
+
+| variable | default | meaning |
+|---|---|---|
+| NEWSQA_CORPUS | seeds/ | folder of .txt articles |
+| NEWSQA_INDEX_DIR | var/index/ | where the index, passages, manifest and facts live |
+| NEWSQA_MODEL | bundled m3e-small | a sentence-transformers model folder |
+| NEWSQA_API_KEY | unset | required for writes over HTTP |
+| NEWSQA_API_KEY_READS | false | also for reads (1/true/yes/on or 0/false/no/off) |
+| TELEGRAM_BOT_TOKEN | unset | the bot's token |
+| TELEGRAM_ALLOWED_CHATS | unset (everyone) | chat ids, separated by commas or spaces |
+| TELEGRAM_API_BASE_URL | https://api.telegram.org/bot | a self-hosted Bot API server |
+| TELEGRAM_WEBHOOK_SECRET | random per start | the webhook's secret token |
+"""
 
 from __future__ import annotations
 
@@ -6,9 +23,13 @@ import os
 from dataclasses import dataclass
 from pathlib import Path
 
+from pydantic import Field, SecretStr, ValidationError, field_validator
+from pydantic_settings import BaseSettings, SettingsConfigDict
+
 REPO_ROOT = Path(__file__).resolve().parents[1]
 TRUE_WORDS = {"1", "true", "yes", "on"}
 FALSE_WORDS = {"", "0", "false", "no", "off"}
+DEFAULT_TELEGRAM_API = "https://api.telegram.org/bot"
 
 
 class ConfigError(ValueError):
@@ -27,17 +48,16 @@ def parse_flag(name: str, value: str | None) -> bool:
 
 @dataclass(frozen=True)
 class Settings:
-    """Paths the engine reads and writes."""
+    """What the engine needs: where the corpus and the index live, and which model to embed with."""
 
     corpus_dir: Path
     index_dir: Path
+    model: Path | None = None  # None: the bundled model
 
     @classmethod
     def from_env(cls) -> "Settings":
-        """NEWSQA_CORPUS (default seeds/) and NEWSQA_INDEX_DIR (default var/index/, git-ignored)."""
-        corpus = Path(os.environ.get("NEWSQA_CORPUS") or REPO_ROOT / "seeds").expanduser()
-        index = Path(os.environ.get("NEWSQA_INDEX_DIR") or REPO_ROOT / "var" / "index").expanduser()
-        return cls(corpus, index)
+        """The engine's settings from the environment (and .env)."""
+        return load_config().engine()
 
 
 @dataclass(frozen=True)
@@ -49,6 +69,65 @@ class ApiSettings:
 
     @classmethod
     def from_env(cls) -> "ApiSettings":
-        """NEWSQA_API_KEY (unset: open) and NEWSQA_API_KEY_READS (a yes/no value)."""
-        return cls(os.environ.get("NEWSQA_API_KEY") or None,
-                   parse_flag("NEWSQA_API_KEY_READS", os.environ.get("NEWSQA_API_KEY_READS")))
+        """The API's settings from the environment (and .env)."""
+        return load_config().api()
+
+
+@dataclass(frozen=True)
+class TelegramSettings:
+    """What the Telegram bot needs; the token is kept as a secret (never printed by repr)."""
+
+    token: SecretStr | None
+    allowed_chats: str | None
+    api_base_url: str
+    webhook_secret: SecretStr | None
+
+
+class Config(BaseSettings):
+    """Every setting, from the environment or a .env file in the working folder."""
+
+    model_config = SettingsConfigDict(env_file=".env", env_file_encoding="utf-8", extra="ignore",
+                                      populate_by_name=True)
+
+    corpus_dir: Path = Field(REPO_ROOT / "seeds", alias="NEWSQA_CORPUS")
+    index_dir: Path = Field(REPO_ROOT / "var" / "index", alias="NEWSQA_INDEX_DIR")
+    model: Path | None = Field(None, alias="NEWSQA_MODEL")
+    api_key: SecretStr | None = Field(None, alias="NEWSQA_API_KEY")
+    api_key_reads: str | None = Field(None, alias="NEWSQA_API_KEY_READS")
+    telegram_bot_token: SecretStr | None = Field(None, alias="TELEGRAM_BOT_TOKEN")
+    telegram_allowed_chats: str | None = Field(None, alias="TELEGRAM_ALLOWED_CHATS")
+    telegram_api_base_url: str = Field(DEFAULT_TELEGRAM_API, alias="TELEGRAM_API_BASE_URL")
+    telegram_webhook_secret: SecretStr | None = Field(None, alias="TELEGRAM_WEBHOOK_SECRET")
+
+    @field_validator("corpus_dir", "index_dir", "model", mode="before")
+    @classmethod
+    def _empty_is_default(cls, value):
+        return None if value == "" else value
+
+    def engine(self) -> Settings:
+        """The engine's part."""
+        corpus = self.corpus_dir.expanduser() if self.corpus_dir else REPO_ROOT / "seeds"
+        index = self.index_dir.expanduser() if self.index_dir else REPO_ROOT / "var" / "index"
+        return Settings(corpus, index, self.model.expanduser() if self.model else None)
+
+    def api(self) -> ApiSettings:
+        """The HTTP API's part (ConfigError for an unreadable NEWSQA_API_KEY_READS)."""
+        key = self.api_key.get_secret_value() if self.api_key else None
+        return ApiSettings(key or None, parse_flag("NEWSQA_API_KEY_READS", self.api_key_reads))
+
+    def telegram(self) -> TelegramSettings:
+        """The Telegram bot's part."""
+        return TelegramSettings(self.telegram_bot_token, self.telegram_allowed_chats,
+                                self.telegram_api_base_url or DEFAULT_TELEGRAM_API, self.telegram_webhook_secret)
+
+
+def load_config() -> Config:
+    """Read the configuration now (environment first, then .env); ConfigError names what is wrong."""
+    # Models load from local folders only: never ask a model hub, whatever the libraries would try.
+    os.environ.setdefault("HF_HUB_OFFLINE", "1")
+    os.environ.setdefault("TRANSFORMERS_OFFLINE", "1")
+    try:
+        return Config()
+    except ValidationError as exc:
+        first = exc.errors()[0]
+        raise ConfigError(f"{'.'.join(map(str, first.get('loc', ())))}: {first.get('msg')}") from None

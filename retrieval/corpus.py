@@ -37,7 +37,6 @@ class Article:
     source: str
     index: int
     headline: str | None
-    headline_span: tuple[int, int] | None
     paragraphs: list[Paragraph] = field(default_factory=list)
     places: list[str] = field(default_factory=list)
 
@@ -54,10 +53,6 @@ class SourceFile:
     name: str
     text: str
     sha256: str
-
-
-class CorpusWarning(UserWarning):
-    """A corpus file was skipped (not UTF-8, empty, unreadable)."""
 
 
 def read_corpus(folder: Path, warn=log.warning) -> list[SourceFile]:
@@ -101,7 +96,9 @@ class _Block:
 
 def _spans_word(left: str, right: str) -> bool:
     """True when a line break between left and right cuts a word in two (两|者, 互|联网)."""
-    from retrieval.tokenizer import jieba_tokenizer  # jieba's dictionary takes a second to load
+    from retrieval.tokenizer import (
+        jieba_tokenizer,  # jieba's dictionary takes a second to load
+    )
 
     jieba = jieba_tokenizer()
 
@@ -289,7 +286,6 @@ def split_articles(source: SourceFile) -> list[Article]:
 
 def _article(source: SourceFile, index: int, head: list[Paragraph], body: list[Paragraph]) -> Article:
     headline = " ".join(p.text.text for p in head).strip() or None
-    span = (head[0].text.span[0], head[-1].text.span[1]) if head else None
-    article = Article(source.name, index, headline, span, [p for p in body if p.text.text.strip()])
+    article = Article(source.name, index, headline, [p for p in body if p.text.text.strip()])
     article.places = gazetteer().main_places(headline or "", article.body)
     return article

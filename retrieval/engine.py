@@ -125,7 +125,7 @@ class Engine:
         if self._embedder is None:
             from embeddings import Embedder
 
-            self._embedder = Embedder()
+            self._embedder = Embedder(self.settings.model)
         return self._embedder
 
     # The loaded state, read through one reference so that each call sees one snapshot.

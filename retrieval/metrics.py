@@ -35,7 +35,8 @@ _FORMS = sorted(((form, canon) for canon, forms in METRICS.items() for form in f
 _FORM_RE = re.compile("|".join(re.escape(f) for f, _ in _FORMS))
 _CANON = dict(_FORMS)
 # Metrics specific enough to decide between readings; the generic ones (企业, 人) only help ranking.
-SPECIFIC = {"利率", "复工率", "返岗率", "达产率", "贷款", "授信", "融资", "专利", "电费", "销售额", "投资", "价格", "面积", "订单"}
+SPECIFIC = {"利率", "复工率", "返岗率", "达产率", "贷款", "授信", "融资", "专利", "电费", "销售额", "投资", "价格",
+            "面积", "订单"}
 
 
 def canonical(form: str) -> str | None:

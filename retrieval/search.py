@@ -15,7 +15,6 @@ from retrieval.tokenizer import simplify
 
 MODES = ("bm25", "dense", "hybrid")
 BM25_WEIGHT = 0.9  # weighted sum of max-normalised scores; swept 0.6-0.9 on tests/data/questions.jsonl (README)
-RRF_K = 60
 OTHER_PLACE = 0.55  # a passage about another district, when the question names one
 NO_PLACE = 0.8  # a passage that names no place of the question's kind
 METRIC_BONUS = 1.15  # the passage names the metric asked about
@@ -48,23 +47,13 @@ def _dense_normalise(scores: np.ndarray) -> np.ndarray:
     return np.clip((scores - low) / (top - low), 0, None)
 
 
-def _rrf(*score_lists: np.ndarray) -> np.ndarray:
-    fused = np.zeros_like(score_lists[0])
-    for scores in score_lists:
-        ranks = np.empty(len(scores), dtype=np.int64)
-        ranks[np.argsort(-scores, kind="stable")] = np.arange(len(scores))
-        fused += 1.0 / (RRF_K + ranks + 1)
-    return fused
-
-
 class Searcher:
     """Ranks passages for a question with BM25, dense vectors, or both."""
 
-    def __init__(self, passages: list[Passage], bm25: BM25Index, dense: DenseIndex, fusion: str = "weighted"):
+    def __init__(self, passages: list[Passage], bm25: BM25Index, dense: DenseIndex):
         self.passages = passages
         self.bm25 = bm25
         self.dense = dense
-        self.fusion = fusion
         # Per-passage places and metrics, computed once: a query only combines boolean masks.
         self._named = [set(p.places) | set(p.article_places) for p in passages]
         self._specific_place = np.array([bool(named - GENERIC) for named in self._named])
@@ -100,8 +89,6 @@ class Searcher:
             fused = bm25.copy()
         elif mode == "dense":
             fused = dense.copy()
-        elif self.fusion == "rrf":
-            fused = _rrf(bm25, dense)
         else:
             fused = BM25_WEIGHT * _normalise(bm25) + (1 - BM25_WEIGHT) * _dense_normalise(dense)
         if mode == "hybrid":

@@ -5,8 +5,8 @@ from __future__ import annotations
 import httpx
 import pytest
 
-from bot.http import create_app
 from bot.conversation import Conversations
+from bot.http import create_app
 from retrieval.answering.followup import resolve, turn_of
 from tests.http_server import LiveServer
 

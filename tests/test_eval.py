@@ -7,8 +7,18 @@ import math
 
 import pytest
 
-from retrieval.evaluation import (FLOORS, HELDOUT_FLOORS, Report, evaluate_answers, evaluate_retrieval, hit_at, load_questions,
-                                  mrr_at, ndcg_at, relevance)
+from retrieval.evaluation import (
+    FLOORS,
+    HELDOUT_FLOORS,
+    Report,
+    evaluate_answers,
+    evaluate_retrieval,
+    hit_at,
+    load_questions,
+    mrr_at,
+    ndcg_at,
+    relevance,
+)
 from tests.conftest import REPO
 
 QUESTIONS_FILE = REPO / "tests" / "data" / "questions.jsonl"

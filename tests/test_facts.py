@@ -65,12 +65,15 @@ def test_added_article_adds_its_facts(fresh_engine):
 
 
 def test_facts_cli_formats(built, tmp_path):
-    corpus, index = built
-    env = {"NEWSQA_CORPUS": str(corpus), "NEWSQA_INDEX_DIR": str(index)}
     import os
 
-    run = lambda *args: subprocess.run([sys.executable, "-m", "bot.cli", "facts", *args], capture_output=True, text=True,
-                                       env={**os.environ, **env}, cwd=tmp_path, timeout=120)
+    corpus, index = built
+    env = {**os.environ, "NEWSQA_CORPUS": str(corpus), "NEWSQA_INDEX_DIR": str(index)}
+
+    def run(*args):
+        return subprocess.run([sys.executable, "-m", "bot.cli", "facts", *args], capture_output=True, text=True,
+                              env=env, cwd=tmp_path, timeout=120)
+
     data = json.loads(run("--metric", "返岗率", "--format", "json").stdout)
     assert data["total"] >= 3 and all("返岗" in (f["label"] or "") or f["metric"] == "返岗率" for f in data["facts"])
     csv_out = run("--place", "綦江", "--format", "csv").stdout.splitlines()

@@ -39,7 +39,9 @@ def test_ask_post_and_get_agree(server):
     post = httpx.post(f"{server.url}/ask", json={"question": "綦江复工率多少", "top_k": 5}, timeout=30)
     get = httpx.get(f"{server.url}/ask", params={"q": "綦江复工率多少"}, timeout=30)
     assert post.status_code == get.status_code == 200
-    strip = lambda d: {k: v for k, v in d.items() if k != "conversation_id"}  # each starts a conversation
+    def strip(d):
+        return {k: v for k, v in d.items() if k != "conversation_id"}  # each starts a conversation
+
     assert strip(post.json()) == strip(get.json()) and post.json()["conversation_id"] != get.json()["conversation_id"]
     data = post.json()
     assert data["answerable"] and "100%" in data["answer"] and len(data["citations"]) == 5

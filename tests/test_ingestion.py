@@ -98,7 +98,8 @@ def test_ids_are_stable(files):
     assert all(re.fullmatch(r"[\w.]+-\d+-[0-9a-f]{8}", i) for i in first)
 
 
-from hypothesis import given, settings, strategies as st  # noqa: E402
+from hypothesis import given, settings  # noqa: E402
+from hypothesis import strategies as st  # noqa: E402
 
 from retrieval.corpus import SourceFile  # noqa: E402
 from retrieval.passages import chunk_article  # noqa: E402

@@ -231,14 +231,14 @@ def test_unreadable_allow_list_is_an_error(raw):
     from bot.telegram_bot import AllowListError, allowed_chats
 
     with pytest.raises(AllowListError, match="TELEGRAM_ALLOWED_CHATS"):
-        allowed_chats({"TELEGRAM_ALLOWED_CHATS": raw})
+        allowed_chats(raw)
 
 
 def test_allow_list_spellings():
     from bot.telegram_bot import allowed_chats
 
-    assert allowed_chats({"TELEGRAM_ALLOWED_CHATS": "1001, -1002 1003"}) == {1001, -1002, 1003}
-    assert allowed_chats({"TELEGRAM_ALLOWED_CHATS": " "}) is None
+    assert allowed_chats("1001, -1002 1003") == {1001, -1002, 1003}
+    assert allowed_chats(" ") is None
 
 
 def test_cli_refuses_to_start_with_a_bad_allow_list(tmp_path):

@@ -258,13 +258,20 @@ def test_errors_reach_the_log_not_the_user(fake, caplog):
     assert "index exploded" in caplog.text
 
 
-def test_token_checks(tmp_path):
+def test_token_checks(tmp_path, monkeypatch):
+    from retrieval.config import load_config
+
+    monkeypatch.chdir(tmp_path)
+    monkeypatch.delenv("TELEGRAM_BOT_TOKEN", raising=False)
     with pytest.raises(TokenError, match="not set"):
-        load_token({}, dotenv=tmp_path / ".env")
+        load_token(load_config().telegram())
+    monkeypatch.setenv("TELEGRAM_BOT_TOKEN", "hello")
     with pytest.raises(TokenError, match="does not look like"):
-        load_token({"TELEGRAM_BOT_TOKEN": "hello"}, dotenv=tmp_path / ".env")
+        load_token(load_config().telegram())
+    monkeypatch.delenv("TELEGRAM_BOT_TOKEN")
     (tmp_path / ".env").write_text(f"TELEGRAM_BOT_TOKEN='{TOKEN}'\n", "utf-8")
-    assert load_token({}, dotenv=tmp_path / ".env") == TOKEN
+    settings = load_config().telegram()
+    assert load_token(settings) == TOKEN and TOKEN not in repr(settings)
 
 
 def test_cli_without_token_exits_2_before_any_network_call(tmp_path):

@@ -13,7 +13,8 @@ from retrieval.answering.question import analyse
 from retrieval.metrics import METRICS
 
 # Short questions that point back at the previous answer rather than ask something new.
-ABOUT_LAST = re.compile(r"^(?:那)?(?:是)?(?:哪天|什么时候|何时)的(?:数据|数字)?[？?]?$|^(?:出处|来源)(?:是)?(?:哪里|什么)?[？?]?$|"
+ABOUT_LAST = re.compile(r"^(?:那)?(?:是)?(?:哪天|什么时候|何时)的(?:数据|数字)?[？?]?$|"
+                        r"^(?:出处|来源)(?:是)?(?:哪里|什么)?[？?]?$|"
                         r"^为什么[？?]?$|^(?:根据|依据)是?什么[？?]?$")
 FOLLOW_UP = re.compile(r"^(?:那|那么|还有|和)?(.{0,12}?)(?:的)?(?:呢|怎么样|如何)[？?]?$")
 

@@ -19,9 +19,11 @@ EXPLICIT: list[tuple[str, str]] = [
     (r"第几|排名第|排第几", "ordinal"),
 ]
 # The measure word right after 多少/几 names the unit asked for (多少家 → 家), and with it the type.
-MEASURE_AFTER = re.compile(r"(?:多少|几)(平方公里|平方米|公里|千克|公斤|英寸|万元|亿元|个月|小时|个|家|名|人|户|笔|辆|项|件|台|片|口|"
+MEASURE_AFTER = re.compile(r"(?:多少|几)(平方公里|平方米|公里|千克|公斤|英寸|万元|亿元|个月|小时|"
+                           r"个|家|名|人|户|笔|辆|项|件|台|片|口|"
                            r"条|座|次|批|位|只|张|份|场|吨|亩|支|届|种|所|栋|倍|年|天|月|岁|米|元|亿|万|寸|%)")
-MEASURE_TYPES = {**dict.fromkeys("万元 亿元 元 亿 万".split(), "money"), **dict.fromkeys("年 天 月 个月 小时".split(), "duration"),
+MEASURE_TYPES = {**dict.fromkeys("万元 亿元 元 亿 万".split(), "money"),
+                 **dict.fromkeys("年 天 月 个月 小时".split(), "duration"),
                  "岁": "age", "倍": "ratio", "%": "percent",
                  **dict.fromkeys("平方公里 平方米 公里 千克 公斤 英寸 米 寸 吨 亩".split(), "measure")}
 # Without a measure word, the head noun decides (贷款多少 → money, 复工率多少 → percent); the noun named
@@ -38,7 +40,8 @@ ASKS_NUMBER = re.compile(r"多少|几|多大|多高|多长|多远|多重|how man
 ASKS_ENTITY = re.compile(r"谁|哪位|哪家|哪个|哪些|什么|哪里|何处|何地|who|which|what|where")
 ASKS_YESNO = re.compile(r"是否|有没有|是不是")
 # Words that ask, not say what is asked about (dropped before matching the question against passages).
-QUESTION_WORDS = re.compile(r"(?:多少|几)[个家名人户笔辆项件台片口条座次批位只张份场吨亩支天年月号届种所栋岁倍]?|是多少|一共|总共|分别|"
+QUESTION_WORDS = re.compile(r"(?:多少|几)[个家名人户笔辆项件台片口条座次批位只张份场吨亩支天年月号届种所栋岁倍]?|"
+                            r"是多少|一共|总共|分别|"
                             r"现在|目前|请问|告诉我|是谁|是什么|什么时候|多长时间|什么|哪些|哪个|哪家|哪里|哪天|哪一天|哪一年|哪年|"
                             r"哪位|何时|何年|多久|多长|多高|多大|多远|怎么样|怎样|如何|为何|为什么|了吗|吗|呢|吧|\?|？")
 # A question that asks several things: 多少家…，一共多少钱 / 分别 / 各.

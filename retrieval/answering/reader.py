@@ -5,7 +5,12 @@ from __future__ import annotations
 import re
 
 from retrieval.answer import Answer, Reading, check_grounded, not_found
-from retrieval.answering.candidates import Candidate, answer_set, candidates, decision_features
+from retrieval.answering.candidates import (
+    Candidate,
+    answer_set,
+    candidates,
+    decision_features,
+)
 from retrieval.answering.compare import comparison_answer
 from retrieval.answering.question import QuestionAnalysis, analyse
 from retrieval.answering.scorer import Scorer, load_scorer

@@ -23,9 +23,20 @@ from pathlib import Path
 
 import numpy as np
 
-from retrieval.answering.benchmark import bm25_searcher, load_set, mention_matches, split_articles
-from retrieval.answering.candidates import (DECISION_FEATURES, FEATURES, Candidate, answer_set, candidates,
-                                            decision_features)
+from retrieval.answering.benchmark import (
+    bm25_searcher,
+    load_set,
+    mention_matches,
+    split_articles,
+)
+from retrieval.answering.candidates import (
+    DECISION_FEATURES,
+    FEATURES,
+    Candidate,
+    answer_set,
+    candidates,
+    decision_features,
+)
 from retrieval.answering.question import Slot, analyse
 from retrieval.answering.scorer import MODEL_PATH, Logistic
 from retrieval.search import Hit

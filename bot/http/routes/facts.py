@@ -21,6 +21,7 @@ from bot.http.schemas import (
 router = APIRouter(tags=["facts"])
 CHART_PARAMETERS = {"ids", "metric", "place", "kind"}
 MAX_CHART_FIGURES = 50
+MAX_OFFSET = 10**9  # SQLite integers are 64-bit; far past any real table, well inside that
 
 
 def _refuse_unknown(request: Request, known: set[str]) -> None:
@@ -32,7 +33,7 @@ def _refuse_unknown(request: Request, known: set[str]) -> None:
 @router.get("/facts", response_model=FactsPage, responses=ERRORS)
 async def facts(request: Request, metric: Annotated[str | None, Query(max_length=50)] = None,
                 place: Annotated[str | None, Query(max_length=50)] = None, kind: FactKind | None = None,
-                limit: Annotated[int, Query(ge=1, le=1000)] = 100, offset: Annotated[int, Query(ge=0)] = 0,
+                limit: Annotated[int, Query(ge=1, le=1000)] = 100, offset: Annotated[int, Query(ge=0, le=MAX_OFFSET)] = 0,
                 engine=Depends(get_engine)):
     """Every figure the articles give, filtered by metric (synonyms match), place and kind; paginated."""
     _refuse_unknown(request, FACT_FILTERS)
@@ -42,7 +43,7 @@ async def facts(request: Request, metric: Annotated[str | None, Query(max_length
 
 @router.get("/chart", response_class=Response,
             responses={200: {"content": {"image/png": {}}}, 404: {"model": ErrorOut}, **ERRORS})
-async def chart(request: Request, ids: Annotated[str | None, Query(max_length=2000, pattern=r"^\d+(,\d+)*$")] = None,
+async def chart(request: Request, ids: Annotated[str | None, Query(max_length=2000, pattern=r"^\d{1,12}(,\d{1,12})*$")] = None,
                 metric: Annotated[str | None, Query(max_length=50)] = None,
                 place: Annotated[str | None, Query(max_length=50)] = None, kind: FactKind | None = None,
                 engine=Depends(get_engine)):
