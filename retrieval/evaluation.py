@@ -19,11 +19,11 @@ BENCHMARK_FILES = {"dureader": "dureader_robust_dev.json", "cmrc": "cmrc2018_dev
 # Floors for `make test`, a little under the figures measured when they were set; raise them as answers improve.
 # The answer floors were lowered when the hand-tuned rules (number_acc 0.964 on the set they were tuned on,
 # 0.552 on unseen questions) gave way to the fitted reader (0.864 here, 0.724 on the held-out set).
-FLOORS = {"hybrid": {"hit@5": 0.97}, "answer": {"number_acc": 0.84, "grounded": 1.0, "abstain_unans": 0.80,
-                                                 "answered_ans": 0.85}}
+FLOORS = {"hybrid": {"hit@5": 0.97}, "answer": {"number_acc": 0.88, "grounded": 1.0, "abstain_unans": 0.80,
+                                                 "answered_ans": 0.89}}
 # The held-out seed questions are never used to fit or tune; these floors only catch regressions.
-HELDOUT_FLOORS = {"hybrid": {"hit@5": 0.94}, "answer": {"number_acc": 0.70, "grounded": 1.0, "abstain_unans": 0.74,
-                                                         "answered_ans": 0.78}}
+HELDOUT_FLOORS = {"hybrid": {"hit@5": 0.94}, "answer": {"number_acc": 0.74, "grounded": 1.0, "abstain_unans": 0.74,
+                                                         "answered_ans": 0.82}}
 
 
 @dataclass

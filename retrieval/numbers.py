@@ -26,13 +26,13 @@ _MAG = r"(?:万亿|千亿|百亿|十亿|亿|千万|百万|十万|万|千|百)"
 _CURRENCY = r"(?:元人民币|元|美元|欧元|港元|港币|日元|英镑|韩元)"
 # Measure words, longest first; the kind each one gives.
 _MEASURES = {
-    "count": "个百分点 家 名 人次 人 户 笔 口 辆 个 项 件 台 片 套 次 批 条 座 栋 所 位 只 张 份 场 部 根 支 款 单 枚 头 株 箱 包 车 架 艘 间 处 轮 期 届 种 类 类别 篇 本 封 余人 台套 粒 双 盒 瓶 袋 剂 份儿 窖 层 辆次 架次".split(),
+    "count": "个百分点 家 名 人次 人 户 笔 口 辆 个 项 件 台 片 套 次 批 条 座 栋 所 位 只 张 份 场 部 根 支 款 单 枚 头 株 箱 包 车 架 艘 间 处 轮 期 届 种 类 类别 篇 本 封 余人 台套 粒 双 盒 瓶 袋 剂 份儿 窖 层 辆次 架次 对 组 集 码 首 颗".split(),
     "duration": "个月 小时 分钟 秒 天 周 年 日".split(),
-    "measure": "平方公里 平方米 万平方米 立方米 公里 千米 米 厘米 毫米 吨 公斤 千克 克 斤 亩 千瓦时 千瓦 兆瓦 瓦 度 升 GB TB MB kg km m".split(),
+    "measure": "平方公里 平方米 万平方米 立方米 公里 千米 米 厘米 毫米 英寸 寸 吨 公斤 千克 克 斤 亩 千瓦时 千瓦 兆瓦 瓦 度 升 GB TB MB kg km m".split(),
     "ratio": "倍".split(),
 }
-_MEASURE_KIND = {word: kind for kind, words in _MEASURES.items() for word in words}
-_MEASURE = "(?:" + "|".join(sorted(map(re.escape, _MEASURE_KIND), key=len, reverse=True)) + ")"
+MEASURE_KINDS = {word: kind for kind, words in _MEASURES.items() for word in words}  # 家 → count, 吨 → measure
+_MEASURE = "(?:" + "|".join(sorted(map(re.escape, MEASURE_KINDS), key=len, reverse=True)) + ")"
 _UNIT = rf"(?:{_CURRENCY}|%|％|‰|成|{_MEASURE})"
 _PREFIX_Q = r"(?:不高于|不低于|不超过|最高|最低|超过|超|将近|接近|近|约|大约|逾|不到|不足|不少于|至少|高达|多达|上|数|几)"
 _SUFFIX_Q = r"(?:以上|以下|以内|左右|上下|之多|多|余)"
@@ -203,8 +203,8 @@ def _kind_and_unit(unit: str) -> tuple[str, str]:
         return "percent_point", unit
     if unit.endswith("元") or unit in ("港币",):
         return "money", "元" if unit == "元人民币" else unit
-    if unit in _MEASURE_KIND:
-        return _MEASURE_KIND[unit], unit
+    if unit in MEASURE_KINDS:
+        return MEASURE_KINDS[unit], unit
     return "number", unit
 
 

@@ -14,11 +14,12 @@ from pathlib import Path
 
 import numpy as np
 
-from retrieval.answering.candidates import passage_mentions
+from retrieval.answering.candidates import passage_mentions, same_value
 from retrieval.bm25 import BM25Index
 from retrieval.dense import DenseIndex
 from retrieval.numbers import NumberMention, extract_numbers
 from retrieval.passages import Passage
+from retrieval.places import gazetteer
 from retrieval.search import Hit, Searcher
 from retrieval.tokenizer import simplify_chars
 
@@ -42,11 +43,6 @@ def number_value(text: str) -> float | None:
     if len(found) != 1 or len(found[0].text) < 0.6 * len(simple):
         return None
     return found[0].value
-
-
-def same_value(a: float | None, b: float | None) -> bool:
-    """Equal after normalising (relative tolerance for 1.5亿 vs 150000000)."""
-    return a is not None and b is not None and abs(a - b) <= 1e-6 * max(1.0, abs(a), abs(b))
 
 
 def mention_matches(mention: NumberMention, value: float) -> bool:
@@ -81,10 +77,17 @@ def split_articles(titles: list[str], articles: int, seed: int = 0) -> tuple[set
 
 
 def bm25_searcher(contexts: list[str]) -> tuple[Searcher, list[Passage]]:
-    """A BM25-only searcher over contexts (one passage each); no model needed."""
-    passages = [Passage(str(i), "benchmark", 0, len(t), t, None, [], [], i) for i, t in enumerate(contexts)]
+    """A BM25-only searcher over contexts (one passage each, with the places it names); no model needed."""
+    places = gazetteer()
+    passages = [Passage(str(i), "benchmark", 0, len(t), t, None, places.find(simplify_chars(t)), [], i)
+                for i, t in enumerate(contexts)]
     dense = DenseIndex.build(np.zeros((len(passages), 1), dtype=np.float32))
     return Searcher(passages, BM25Index(contexts), dense), passages
+
+
+def known_places(passages: list[Passage]) -> set[str]:
+    """The places the corpus names (as the engine computes them): a question about another is refused."""
+    return {place for p in passages for place in (*p.places, *p.article_places)}
 
 
 def baseline(question: str, hits: list[Hit]) -> NumberMention | None:
@@ -118,7 +121,8 @@ def answer_benchmark(folder: Path, name: str, articles: int = 100, left_out: int
     kept, dropped = split_articles(titles, articles)
     keep = [i for i, t in enumerate(titles) if t in kept]
     position = {c: j for j, c in enumerate(keep)}
-    searcher, _ = bm25_searcher([contexts[i] for i in keep])
+    searcher, passages = bm25_searcher([contexts[i] for i in keep])
+    known = known_places(passages)
     inside = [q for q in questions if q.context in position]
     outside = [q for q in questions if titles[q.context] in dropped][:left_out]
     figures = {"reader_top1": 0, "reader_any": 0, "reader_answered": 0, "baseline_top1": 0, "refused_left_out": 0}
@@ -126,7 +130,7 @@ def answer_benchmark(folder: Path, name: str, articles: int = 100, left_out: int
     for q in inside + outside:
         hits = searcher.rank(q.question, None, mode="bm25", top_k=top_k)
         started = time.perf_counter()
-        answer = read(q.question, hits, set(), searcher.bm25.word_weight)
+        answer = read(q.question, hits, known, searcher.bm25.word_weight)
         times.append((time.perf_counter() - started) * 1000)
         if q in outside:
             figures["refused_left_out"] += not answer.answerable

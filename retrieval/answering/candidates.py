@@ -9,7 +9,7 @@ import math
 import re
 from dataclasses import dataclass
 
-from retrieval.answering.question import QuestionAnalysis, Slot
+from retrieval.answering.question import QuestionAnalysis, Slot, asked_about
 from retrieval.metrics import find_metrics
 from retrieval.numbers import NumberMention, mentions_of_passage
 from retrieval.search import Hit
@@ -25,7 +25,7 @@ FEATURES = [
     "clause_words",  # IDF-weighted share of the question's words in the clause before and after it
     "nearest_word",  # exp(-distance / WINDOW) to the nearest question word in the passage
     "word_before",  # exp(-distance / WINDOW) to the nearest question word before it in its sentence (指标 + 达 + number)
-    "question_bigrams",  # share of the whole question's character bigrams within ±WINDOW characters
+    "question_bigrams",  # share of the whole question's character bigrams (question words and 的 left out) within ±WINDOW
     "type_match",  # the number is of the kind the interrogative asks for
     "type_clash",  # it is of another kind (a date for 多少家)
     "unit_match",  # its unit is the measure word asked for (多少家 → 家)
@@ -37,6 +37,7 @@ FEATURES = [
     "has_label",  # a metric or noun names the number
     "bare_number",  # no unit at all
     "spelled_out",  # written in Chinese numerals (两个, 十项): often part of a phrase, not a figure
+    "in_question",  # the question states this value itself (250是多少码 is not answered by 250)
     # The same signals against the best candidate of the question: a reader compares numbers, not absolutes.
     "window_bigrams_gap",
     "sentence_words_gap",
@@ -48,7 +49,8 @@ FEATURES = [
 COMPARED = [FEATURES.index(name.removesuffix("_gap")) for name in FEATURES if name.endswith("_gap")]
 # What decides whether the best candidate is given at all (the abstention model's inputs).
 DECISION_FEATURES = [
-    "top_probability",  # the scorer's probability for the best candidate
+    "top_probability",  # the scorer's probability for the best candidate (its share among the slot's candidates)
+    "top_logit",  # the ranker's raw score for it: evidence on its own, whatever the number of candidates
     "probability_margin",  # best minus the best candidate not given (a figure repeated is not a rival)
     "top_sentence_words",  # how much of the question the best candidate's sentence says
     "top_type_match",  # the best candidate is of the asked kind
@@ -70,6 +72,7 @@ class Candidate:
     hit_rank: int  # 0-based rank of its passage
     features: list[float]
     probability: float = 0.0
+    logit: float = 0.0  # the ranker's raw score (probability is its softmax share)
 
 
 def passage_mentions(hit: Hit) -> list[NumberMention]:
@@ -94,6 +97,8 @@ def _type_match(mention: NumberMention, slot: Slot) -> bool:
         return year_like
     if wanted == "date":
         return kind == "date"
+    if wanted == "time":
+        return kind in ("date", "duration") or year_like
     if wanted == "duration":
         return kind == "duration" and not year_like
     if wanted == "age":
@@ -124,7 +129,7 @@ def features(mention: NumberMention, rank: int, hit: Hit, top: float, slot: Slot
     distances = [abs(i - mention.start) for i, _ in positions]
     sentence_start = max(text.rfind(c, 0, mention.start) for c in "。！？；\n") + 1
     before = [mention.start - (i + len(w)) for i, w in positions if sentence_start <= i and i + len(w) <= mention.start]
-    whole = _bigrams(slot.text)
+    whole = _bigrams(asked_about(slot.text))
     unit_match = bool(slot.measure) and (slot.measure == mention.unit or slot.measure in mention.text)
     after = text[mention.end:mention.end + NOUN_SPAN]
     places = {mention.subject, *mention.extras.get("places", [])} - {None}
@@ -150,7 +155,13 @@ def features(mention: NumberMention, rank: int, hit: Hit, top: float, slot: Slot
         float(bool(mention.label)),
         float(not mention.unit and mention.kind == "number"),
         float(not re.search(r"\d", mention.text)),
+        float(any(same_value(v, mention.value) or same_value(v, mention.value_max) for v in question.numbers)),
     ]
+
+
+def same_value(a: float | None, b: float | None) -> bool:
+    """Two values equal after normalising (1.5亿 = 150000000)."""
+    return a is not None and b is not None and abs(a - b) <= 1e-6 * max(1.0, abs(a), abs(b))
 
 
 def _with_metrics(text: str) -> str:
@@ -197,6 +208,7 @@ def decision_features(ranked: list[Candidate], given: list[Candidate], hits: lis
     passage = simplify_chars(hit.passage.text).lower()
     return [
         best.probability,
+        best.logit,
         best.probability - second,
         best.features[FEATURES.index("sentence_words")],
         best.features[FEATURES.index("type_match")],

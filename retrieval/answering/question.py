@@ -6,6 +6,7 @@ import re
 from dataclasses import dataclass, field
 
 from retrieval.metrics import find_metrics
+from retrieval.numbers import MEASURE_KINDS
 from retrieval.places import GENERIC, gazetteer
 from retrieval.tokenizer import simplify, tokenize
 
@@ -18,14 +19,13 @@ EXPLICIT: list[tuple[str, str]] = [
     (r"多久|多长时间|几年时间|how long does|how long did", "duration"),
     (r"第几|排名第|排第几", "ordinal"),
 ]
-# The measure word right after 多少/几 names the unit asked for (多少家 → 家), and with it the type.
-MEASURE_AFTER = re.compile(r"(?:多少|几)(平方公里|平方米|公里|千克|公斤|英寸|万元|亿元|个月|小时|"
-                           r"个|家|名|人|户|笔|辆|项|件|台|片|口|"
-                           r"条|座|次|批|位|只|张|份|场|吨|亩|支|届|种|所|栋|倍|年|天|月|岁|米|元|亿|万|寸|%)")
-MEASURE_TYPES = {**dict.fromkeys("万元 亿元 元 亿 万".split(), "money"),
-                 **dict.fromkeys("年 天 月 个月 小时".split(), "duration"),
-                 "岁": "age", "倍": "ratio", "%": "percent",
-                 **dict.fromkeys("平方公里 平方米 公里 千克 公斤 英寸 米 寸 吨 亩".split(), "measure")}
+# The measure word right after 多少/几 names the unit asked for (多少家 → 家), and with it the type: the
+# measure words are the number extractor's own, so what a question asks for is what a passage can state.
+MEASURE_TYPES = {**MEASURE_KINDS,
+                 **dict.fromkeys("万元 亿元 元 亿 万 人民币 美元 港元 欧元 日元 块 块钱".split(), "money"),
+                 "岁": "age", "%": "percent"}
+_MEASURE_WORDS = "|".join(sorted(map(re.escape, MEASURE_TYPES), key=len, reverse=True))
+MEASURE_AFTER = re.compile(rf"(?:多少|几)({_MEASURE_WORDS})")
 # Without a measure word, the head noun decides (贷款多少 → money, 复工率多少 → percent); the noun named
 # last wins, so 优惠利率贷款 is an amount and 贷款利率 a rate.
 HEAD_NOUNS: list[tuple[str, str]] = [
@@ -33,6 +33,12 @@ HEAD_NOUNS: list[tuple[str, str]] = [
     (r"钱|额|资金|资助|奖励|贷款|融资|投资|引资|余额|价格|价|收入|销售额|营业额|成交额|补贴|补助|费|成本|产值|利润|债券|减负|"
      r"预算|工资|money|cost|invest|price|loan", "money"),
     (r"多长|多高|多远|多深|多宽|多重|面积|多快|速度|多厚|多薄|尺寸|how far|how tall|how big", "measure"),
+    # Keyword questions without an interrogative (上映时间, 2016年客车销量, 喜欢你的票房) still name what they want.
+    (r"票房", "money"),
+    (r"销量|人数|数量|人口|产量|总数|次数|个数|number of", "count"),
+    (r"年份", "year"),
+    (r"日期", "date"),
+    (r"时间", "time"),  # 上映时间 is a date, 办理时间 a duration: either fits
 ]
 _EXPLICIT_RES = [(re.compile(p), kind) for p, kind in EXPLICIT]
 _HEAD_RES = [(re.compile(p), kind) for p, kind in HEAD_NOUNS]
@@ -40,7 +46,7 @@ ASKS_NUMBER = re.compile(r"多少|几|多大|多高|多长|多远|多重|how man
 ASKS_ENTITY = re.compile(r"谁|哪位|哪家|哪个|哪些|什么|哪里|何处|何地|who|which|what|where")
 ASKS_YESNO = re.compile(r"是否|有没有|是不是")
 # Words that ask, not say what is asked about (dropped before matching the question against passages).
-QUESTION_WORDS = re.compile(r"(?:多少|几)[个家名人户笔辆项件台片口条座次批位只张份场吨亩支天年月号届种所栋岁倍]?|"
+QUESTION_WORDS = re.compile(rf"(?:多少|几)(?:{_MEASURE_WORDS}|号)?|"
                             r"是多少|一共|总共|分别|"
                             r"现在|目前|请问|告诉我|是谁|是什么|什么时候|多长时间|什么|哪些|哪个|哪家|哪里|哪天|哪一天|哪一年|哪年|"
                             r"哪位|何时|何年|多久|多长|多高|多大|多远|怎么样|怎样|如何|为何|为什么|了吗|吗|呢|吧|\?|？")
@@ -92,6 +98,7 @@ class QuestionAnalysis:
     comparison: str | None = None  # max | min | list: a question about many figures at once
     metrics: list[str] = field(default_factory=list)  # canonical metrics the question names
     at_least: float | None = None  # 超过1亿元的: only figures above this value
+    numbers: list[float] = field(default_factory=list)  # values the question itself states (雅思6.5相当于…)
 
     @property
     def answer_type(self) -> str:
@@ -121,6 +128,11 @@ def answer_type_of(text: str) -> str:
     if ASKS_YESNO.search(text):
         return "yesno"
     return "entity"
+
+
+def asked_about(text: str) -> str:
+    """The question without its question words and 的: 南岸的复工率是多少 and 南岸复工率多少 read alike."""
+    return QUESTION_WORDS.sub(" ", text).replace("的", " ")
 
 
 def content_words(text: str) -> list[str]:
@@ -165,7 +177,13 @@ def analyse(question: str) -> QuestionAnalysis:
     at_least = AT_LEAST.search(simplified)
     return QuestionAnalysis(question, simplified, slots, places, year.group(1) if year else None,
                             content_words(simplified), comparison, find_metrics(simplified),
-                            _value(at_least.group(1)) if at_least else None)
+                            _value(at_least.group(1)) if at_least else None, _stated_values(simplified))
+
+
+def _stated_values(text: str) -> list[float]:
+    from retrieval.numbers import extract_numbers
+
+    return [m.value for m in extract_numbers(text) if m.value is not None]
 
 
 def _value(text: str) -> float | None:

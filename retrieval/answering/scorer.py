@@ -47,14 +47,6 @@ class Logistic:
         """One probability per feature row."""
         return 1.0 / (1.0 + np.exp(-self.logits(rows)))
 
-    def shares(self, rows: list[list[float]]) -> np.ndarray:
-        """Softmax of the logits over the rows: how the ranker divides its belief among one slot's candidates."""
-        logits = self.logits(rows)
-        if not len(logits):
-            return logits
-        e = np.exp(logits - logits.max())
-        return e / e.sum()
-
 
 @dataclass(frozen=True)
 class Scorer:
@@ -67,13 +59,20 @@ class Scorer:
 
     def score(self, candidates: list[Candidate]) -> list[Candidate]:
         """The candidates with probabilities set, best first."""
-        for c, p in zip(candidates, self.ranker.shares([c.features for c in candidates])):
-            c.probability = float(p)
+        set_scores(self.ranker, candidates)
         return sorted(candidates, key=lambda c: (-c.probability, c.hit_rank, c.mention.start))
 
     def confidence(self, decision: list[float]) -> float:
         """P(the best candidate answers the slot), from decision features."""
         return float(self.decider.probabilities([decision])[0])
+
+
+def set_scores(ranker: Logistic, candidates: list[Candidate]) -> None:
+    """Give each candidate the ranker's raw score and its softmax share among the slot's candidates."""
+    logits = ranker.logits([c.features for c in candidates])
+    shares = np.exp(logits - logits.max()) if len(logits) else logits
+    for c, logit, share in zip(candidates, logits, shares / shares.sum() if len(shares) else shares):
+        c.logit, c.probability = float(logit), float(share)
 
 
 @lru_cache(maxsize=4)

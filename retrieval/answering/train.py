@@ -38,7 +38,7 @@ from retrieval.answering.candidates import (
     decision_features,
 )
 from retrieval.answering.question import Slot, analyse
-from retrieval.answering.scorer import MODEL_PATH, Logistic
+from retrieval.answering.scorer import MODEL_PATH, Logistic, set_scores
 from retrieval.search import Hit
 
 REPO = Path(__file__).resolve().parents[2]
@@ -172,8 +172,7 @@ def main() -> None:
     ranker = fit_pairwise(examples)
     decisions, correct, best_right = [], [], []
     for e in examples:
-        for c, p in zip(e.candidates, ranker.shares([c.features for c in e.candidates])):
-            c.probability = float(p)
+        set_scores(ranker, e.candidates)
         label = {id(c): y for c, y in zip(e.candidates, e.labels)}
         ranked = sorted(e.candidates, key=lambda c: -c.probability)
         given = answer_set(ranked)

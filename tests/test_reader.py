@@ -1,0 +1,80 @@
+"""The reader's parts: question analysis as data, candidate features, and the benchmark's corpus rules."""
+
+from __future__ import annotations
+
+import pytest
+
+from retrieval.answering.benchmark import bm25_searcher, known_places
+from retrieval.answering.candidates import FEATURES, candidates
+from retrieval.answering.question import analyse, asked_about
+from retrieval.answering.reader import read
+
+
+@pytest.mark.parametrize("question, answer_type, measure", [
+    ("綦江有多少家企业复工", "count", "家"),
+    ("每集大约多少分钟", "duration", "分钟"),  # a measure word of the number extractor: a duration
+    ("需要几个月", "duration", "个月"),
+    ("43000韩元等于多少人民币", "money", "人民币"),  # 人民币, not 人
+    ("背吸盘有多少对鳍瓣", "count", "对"),
+    ("茶园大道总宽多少米", "measure", "米"),
+    ("哪一年合并", "year", None),
+    ("復工率是多少", "percent", None),  # traditional characters read as simplified
+    # Keyword questions without an interrogative name what they want by a head noun.
+    ("军师联盟 播出时间", "time", None),
+    ("2016年客车销量", "count", None),
+    ("喜欢你的票房", "money", None),
+    ("赊店老酒是哪家企业", "entity", None),
+])
+def test_answer_type_and_measure(question, answer_type, measure):
+    slot = analyse(question).slots[0]
+    assert (slot.answer_type, slot.measure) == (answer_type, measure)
+
+
+def test_two_slots_in_question_order():
+    slots = analyse("綦江金融机构给多少家企业发了贷款，一共多少钱").slots
+    assert [(s.answer_type, s.measure) for s in slots] == [("count", "家"), ("money", None)]
+
+
+def test_question_words_and_particles_do_not_change_what_is_asked():
+    assert "".join(asked_about("南岸复工率多少").split()) == "".join(asked_about("南岸的复工率是多少").split())
+
+
+def test_values_the_question_states_are_known():
+    assert analyse("雅思6.5相当于托福多少分").numbers == [6.5]
+
+
+@pytest.fixture(scope="module")
+def tiny_corpus():
+    contexts = ["香港的轻艇水球队每队有五名队员，比赛于1974年引入香港，当年共有12支球队参加。",
+                "雅思6.5分相当于托福80分左右，雅思7分相当于托福95分。"]
+    searcher, passages = bm25_searcher(contexts)
+    return searcher, passages
+
+
+def test_a_number_the_question_states_is_flagged_and_not_the_answer(tiny_corpus):
+    searcher, _ = tiny_corpus
+    question = "雅思6.5相当于托福多少分"
+    hits = searcher.rank(question, None, mode="bm25", top_k=2)
+    analysis = analyse(question)
+    found = {c.mention.text: c.features[FEATURES.index("in_question")]
+             for c in candidates(analysis, analysis.slots[0], hits, searcher.bm25.word_weight)}
+    assert found["6.5"] == 1.0 and found["80"] == 0.0
+    answer = read(question, hits, set(), searcher.bm25.word_weight)
+    assert not answer.readings or answer.readings[0].mention.text != "6.5"
+
+
+def test_benchmark_corpus_knows_the_places_its_articles_name(tiny_corpus):
+    """A question about 香港 over articles about 香港 is not refused for naming an unknown place."""
+    searcher, passages = tiny_corpus
+    assert known_places(passages) == {"香港"}
+    question = "轻艇水球在哪一年引入香港？"
+    answer = read(question, searcher.rank(question, None, mode="bm25", top_k=2), known_places(passages),
+                  searcher.bm25.word_weight)
+    assert "没有提到香港" not in answer.answer
+
+
+@pytest.mark.parametrize("pair", [("南岸复工率多少", "南岸的复工率是多少"), ("綦江返岗率多少", "綦江返岗率是多少")])
+def test_phrasing_variants_get_the_same_answer(engine, pair):
+    first, second = (engine.ask(q) for q in pair)
+    assert first.answerable == second.answerable
+    assert [r.mention.text for r in first.readings] == [r.mention.text for r in second.readings]
