@@ -97,7 +97,7 @@ def dense_rows(vectors: np.ndarray, queries: np.ndarray) -> list[dict]:
 
 
 def bm25_row(texts: list[str], n: int, questions: list[str], rng: random.Random) -> dict:
-    from retrieval.bm25 import BM25Index
+    from retrieval.index.bm25 import BM25Index
 
     docs = []
     for _ in range(n):

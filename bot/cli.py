@@ -12,6 +12,8 @@ from typing import Optional
 import typer
 from rich.console import Console
 
+from bot.logs import configure_logging
+
 app = typer.Typer(add_completion=False, no_args_is_help=True,
                   help="渝问 / newsqa: ask questions about Chinese news articles, get cited answers.")
 # Off a terminal (CI logs, pipes) rich would wrap tables at 80 columns; give them room.
@@ -167,10 +169,7 @@ def serve(
     from bot.server import run_server
     from retrieval.config import ConfigError
 
-    logging.getLogger("newsqa").setLevel(logging.INFO)  # one line per request: method, path, status, ms
-    logging.getLogger().setLevel(logging.INFO)
-    logging.getLogger("jieba").setLevel(logging.WARNING)
-    logging.getLogger("bm25s").setLevel(logging.WARNING)
+    configure_logging(logging.INFO)  # one line per request: method, path, status, ms
     from retrieval.engine import Engine
 
     holder = EngineHolder(Engine(config().engine()))
@@ -196,14 +195,13 @@ def _telegram_webhook(public_url: str, engine):
         build_application,
         check_token_accepted,
         load_token,
-        protect_logs,
         webhook_secret,
     )
 
     settings = config().telegram()
     try:
         token = load_token(settings)
-        protect_logs(token)
+        configure_logging(logging.INFO, secret=token)
         allowed = allowed_chats(settings.allowed_chats)
         check_token_accepted(token, settings.api_base_url)  # a rejected token is one line here, not a traceback
     except (TokenError, AllowListError, StartupError) as exc:
@@ -261,9 +259,7 @@ def main() -> None:
         # not a UnicodeEncodeError traceback.
         if hasattr(stream, "reconfigure"):
             stream.reconfigure(errors="backslashreplace")
-    logging.basicConfig(level=logging.WARNING, format="%(asctime)s %(levelname)s %(name)s: %(message)s")
-    for noisy in ("jieba", "bm25s", "httpx", "sentence_transformers", "faiss"):
-        logging.getLogger(noisy).setLevel(logging.WARNING)
+    configure_logging()
     app()
 
 

@@ -40,6 +40,7 @@ from telegram.ext import (
 )
 
 from bot.conversation import IDLE_SECONDS, ask_in_conversation
+from bot.logs import configure_logging, redact
 from bot.telegram_format import answer_messages
 from retrieval.config import DEFAULT_TELEGRAM_API, TelegramSettings
 
@@ -74,42 +75,6 @@ def load_token(settings: TelegramSettings) -> str:
     if not TOKEN_RE.match(token):
         raise TokenError("TELEGRAM_BOT_TOKEN does not look like a bot token (expected 123456:ABC…)")
     return token
-
-
-class RedactToken(logging.Filter):
-    """Replaces the token wherever it would be logged (httpx logs request URLs, which contain it)."""
-
-    def __init__(self, token: str):
-        super().__init__()
-        self.token = token
-
-    def filter(self, record: logging.LogRecord) -> bool:
-        message = record.getMessage()
-        if self.token in message:
-            record.msg, record.args = message.replace(self.token, "<token>"), ()
-        if record.exc_info:
-            # Exception texts (InvalidToken quotes the token) and tracebacks are formatted here, redacted,
-            # and kept as text, so no handler formats the raw exception again.
-            text = logging.Formatter().formatException(record.exc_info)
-            record.exc_text, record.exc_info = text.replace(self.token, "<token>"), None
-        elif record.exc_text and self.token in record.exc_text:
-            record.exc_text = record.exc_text.replace(self.token, "<token>")
-        return True
-
-
-def redact(text: str, token: str) -> str:
-    """text with the token replaced (for one-line error messages)."""
-    return text.replace(token, "<token>") if token else text
-
-
-def protect_logs(token: str) -> None:
-    """Keep the token out of every log line: httpx URL lines lowered, and a redacting filter on all handlers."""
-    logging.getLogger("httpx").setLevel(logging.WARNING)
-    redact = RedactToken(token)
-    for logger in (logging.getLogger(), logging.getLogger("telegram"), logging.getLogger("httpx")):
-        logger.addFilter(redact)
-        for handler in logger.handlers:
-            handler.addFilter(redact)
 
 
 # ---- handlers ---------------------------------------------------------------------------------
@@ -415,10 +380,9 @@ def run(settings: TelegramSettings, engine_settings, webhook_url: str | None = N
     Raises TokenError or AllowListError (one line, never the token) for a bad configuration.
     """
     token = load_token(settings)
-    protect_logs(token)
+    configure_logging(logging.INFO, secret=token)
     allowed = allowed_chats(settings.allowed_chats)
     check_token_accepted(token, settings.api_base_url)  # one line for a rejected token, before PTB logs tracebacks
-    logging.getLogger().setLevel(logging.INFO)
     from retrieval.engine import Engine
 
     engine = Engine(engine_settings)

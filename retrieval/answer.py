@@ -7,8 +7,8 @@ from __future__ import annotations
 
 from dataclasses import dataclass, field
 
-from retrieval.numbers import NumberMention
-from retrieval.search import Hit
+from retrieval.index.search import Hit
+from retrieval.language.numbers import NumberMention
 
 
 class GroundingError(AssertionError):

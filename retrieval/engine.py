@@ -11,14 +11,14 @@ import time
 from dataclasses import dataclass
 from pathlib import Path
 
-from retrieval import store
-from retrieval.bm25 import BM25Index
 from retrieval.config import Settings
-from retrieval.corpus import SourceFile, read_corpus, split_articles
-from retrieval.dense import DenseIndex
 from retrieval.facts import FactsError, FactStore
-from retrieval.passages import Passage, chunk_article
-from retrieval.search import Hit, Searcher
+from retrieval.index import store
+from retrieval.index.bm25 import BM25Index
+from retrieval.index.dense import DenseIndex
+from retrieval.index.search import Hit, Searcher
+from retrieval.ingest.corpus import SourceFile, read_corpus, split_articles
+from retrieval.ingest.passages import Passage, chunk_article
 
 log = logging.getLogger(__name__)
 
@@ -357,7 +357,7 @@ def _write_new_file(path: Path, data: bytes) -> None:
 
 def in_memory_searcher(texts: list[str], embedder, progress: bool = False) -> tuple[Searcher, list[Passage]]:
     """A searcher over plain documents (one passage each), for external benchmarks; nothing is written."""
-    from retrieval.places import gazetteer
+    from retrieval.language.places import gazetteer
 
     passages = [Passage(str(i), "benchmark", 0, len(t), t, None, gazetteer().find(t)[:3], [], i) for i, t in enumerate(texts)]
     vectors = embedder.encode([p.index_text for p in passages], progress=progress)

@@ -15,10 +15,10 @@ from contextlib import closing
 from dataclasses import dataclass
 from pathlib import Path
 
-from retrieval.metrics import canonical, find_metrics
-from retrieval.numbers import NumberMention, mentions_of_passage
-from retrieval.passages import Passage
-from retrieval.places import gazetteer
+from retrieval.ingest.passages import Passage
+from retrieval.language.metrics import canonical, find_metrics
+from retrieval.language.numbers import NumberMention, mentions_of_passage
+from retrieval.language.places import gazetteer
 
 FACTS_FILE = "facts.sqlite"
 SCHEMA_VERSION = 2  # bump when what becomes a fact changes: the table is rebuilt

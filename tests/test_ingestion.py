@@ -6,8 +6,8 @@ import re
 
 import pytest
 
-from retrieval.corpus import read_corpus, split_articles
 from retrieval.engine import passages_of
+from retrieval.ingest.corpus import read_corpus, split_articles
 from tests.conftest import SEEDS
 
 
@@ -101,8 +101,8 @@ def test_ids_are_stable(files):
 from hypothesis import given, settings  # noqa: E402
 from hypothesis import strategies as st  # noqa: E402
 
-from retrieval.corpus import SourceFile  # noqa: E402
-from retrieval.passages import chunk_article  # noqa: E402
+from retrieval.ingest.corpus import SourceFile  # noqa: E402
+from retrieval.ingest.passages import chunk_article  # noqa: E402
 
 ODD = st.text(alphabet=st.sampled_from(list("綦江复工率达100%。，\n \u3000\u0085\u2028\x0c\r□■本报讯ＡＢ１２．") + ["\x00", "😀"]),
               max_size=400)

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import pytest
 
-from retrieval.numbers import extract_numbers, parse_numeral
+from retrieval.language.numbers import extract_numbers, parse_numeral
 
 # (text, mention text, value, value_max, unit, kind, qualifier)
 CASES = [

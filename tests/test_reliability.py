@@ -120,7 +120,7 @@ def test_rejected_token_is_never_printed(rejecting_telegram, built, tmp_path, ar
 def test_redaction_covers_exception_text_and_tracebacks():
     from telegram.error import InvalidToken
 
-    from bot.telegram_bot import RedactToken
+    from bot.logs import RedactSecret
 
     records = []
 
@@ -130,7 +130,7 @@ def test_redaction_covers_exception_text_and_tracebacks():
 
     logger = logging.getLogger("test.redaction")
     handler = Keep()
-    handler.addFilter(RedactToken(TOKEN))
+    handler.addFilter(RedactSecret(TOKEN))
     logger.addHandler(handler)
     try:
         try:
@@ -357,7 +357,7 @@ def test_cli_on_an_ascii_terminal(built, tmp_path):
 
 
 def test_fifo_in_the_corpus_is_skipped(tmp_path):
-    from retrieval.corpus import read_corpus
+    from retrieval.ingest.corpus import read_corpus
 
     (tmp_path / "a.txt").write_text("本报讯 綦江区复工率达到100%。", "utf-8")
     os.mkfifo(tmp_path / "x.txt")

@@ -12,7 +12,8 @@ from html.parser import HTMLParser
 
 import pytest
 
-from bot.telegram_bot import TokenError, build_application, load_token, protect_logs
+from bot.logs import configure_logging
+from bot.telegram_bot import TokenError, build_application, load_token
 from bot.telegram_format import answer_messages, pack
 from tests.fake_telegram import FakeTelegram
 from tests.http_server import LiveServer
@@ -97,7 +98,7 @@ def test_start_help_and_commands(fake, engine):
 
 def test_question_is_answered_with_numbers_in_bold_and_a_citation(fake, engine, caplog):
     caplog.set_level(logging.DEBUG)
-    protect_logs(TOKEN)
+    configure_logging(logging.DEBUG, secret=TOKEN)
 
     def scenario():
         fake.message("綦江复工率多少")

@@ -12,7 +12,7 @@ from starlette.exceptions import HTTPException as StarletteHTTPException
 
 from bot.http.schemas import ErrorOut
 from retrieval.engine import ArticleError, DuplicateArticle, QuestionError
-from retrieval.store import IndexWriteError
+from retrieval.index.store import IndexWriteError
 
 log = logging.getLogger("newsqa.http")
 

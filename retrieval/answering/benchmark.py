@@ -15,13 +15,13 @@ from pathlib import Path
 import numpy as np
 
 from retrieval.answering.candidates import passage_mentions, same_value
-from retrieval.bm25 import BM25Index
-from retrieval.dense import DenseIndex
-from retrieval.numbers import NumberMention, extract_numbers
-from retrieval.passages import Passage
-from retrieval.places import gazetteer
-from retrieval.search import Hit, Searcher
-from retrieval.tokenizer import simplify_chars
+from retrieval.index.bm25 import BM25Index
+from retrieval.index.dense import DenseIndex
+from retrieval.index.search import Hit, Searcher
+from retrieval.ingest.passages import Passage
+from retrieval.language.numbers import NumberMention, extract_numbers
+from retrieval.language.places import gazetteer
+from retrieval.language.tokenizer import simplify_chars
 
 FILES = {"dureader": "dureader_robust_dev.json", "cmrc": "cmrc2018_dev.json", "drcd": "drcd_dev.json"}
 

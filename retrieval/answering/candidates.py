@@ -10,10 +10,11 @@ import re
 from dataclasses import dataclass
 
 from retrieval.answering.question import QuestionAnalysis, Slot, asked_about
-from retrieval.metrics import find_metrics
-from retrieval.numbers import NumberMention, mentions_of_passage
-from retrieval.search import Hit
-from retrieval.tokenizer import simplify_chars
+from retrieval.index.search import Hit
+from retrieval.ingest.text import CLAUSE_STOPS, sentence_bounds
+from retrieval.language.metrics import find_metrics
+from retrieval.language.numbers import NumberMention, mentions_of_passage
+from retrieval.language.tokenizer import simplify_chars
 
 WINDOW = 20  # characters either side of a number that describe it (the clause it sits in)
 NOUN_SPAN = 6  # characters after a number that name what it counts (340名志愿者)
@@ -76,7 +77,7 @@ class Candidate:
 
 
 def passage_mentions(hit: Hit) -> list[NumberMention]:
-    """The number mentions of a hit's passage (see retrieval.numbers.passage_mentions)."""
+    """The number mentions of a hit's passage (see retrieval.language.numbers.passage_mentions)."""
     return mentions_of_passage(hit.passage)
 
 
@@ -127,7 +128,7 @@ def features(mention: NumberMention, rank: int, hit: Hit, top: float, slot: Slot
                                                     mention.extras.get("after", "")])).lower())
     positions = [(i, w) for w in slot.words for i in _positions(text, w)]
     distances = [abs(i - mention.start) for i, _ in positions]
-    sentence_start = max(text.rfind(c, 0, mention.start) for c in "。！？；\n") + 1
+    sentence_start, _ = sentence_bounds(text, mention.start, stops=CLAUSE_STOPS)
     before = [mention.start - (i + len(w)) for i, w in positions if sentence_start <= i and i + len(w) <= mention.start]
     whole = _bigrams(asked_about(slot.text))
     unit_match = bool(slot.measure) and (slot.measure == mention.unit or slot.measure in mention.text)

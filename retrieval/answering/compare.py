@@ -10,8 +10,8 @@ from __future__ import annotations
 from retrieval.answer import Answer, Reading, check_grounded
 from retrieval.answering.question import QuestionAnalysis
 from retrieval.facts import Fact, FactStore
-from retrieval.metrics import SPECIFIC
-from retrieval.search import Hit
+from retrieval.index.search import Hit
+from retrieval.language.metrics import SPECIFIC
 
 MAX_ROWS = 8  # a chat reply, not a spreadsheet: `newsqa facts` and GET /facts list everything
 TYPE_KINDS = {"percent": "percent", "money": "money", "count": "count", "measure": "measure", "duration": "duration"}

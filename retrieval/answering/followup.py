@@ -10,7 +10,7 @@ import re
 from dataclasses import dataclass, field
 
 from retrieval.answering.question import analyse
-from retrieval.metrics import METRICS
+from retrieval.language.metrics import METRICS
 
 # Short questions that point back at the previous answer rather than ask something new.
 ABOUT_LAST = re.compile(r"^(?:那)?(?:是)?(?:哪天|什么时候|何时)的(?:数据|数字)?[？?]?$|"

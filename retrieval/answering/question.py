@@ -5,10 +5,10 @@ from __future__ import annotations
 import re
 from dataclasses import dataclass, field
 
-from retrieval.metrics import find_metrics
-from retrieval.numbers import MEASURE_KINDS
-from retrieval.places import GENERIC, gazetteer
-from retrieval.tokenizer import simplify, tokenize
+from retrieval.language.metrics import find_metrics
+from retrieval.language.numbers import MEASURE_KINDS
+from retrieval.language.places import GENERIC, gazetteer
+from retrieval.language.tokenizer import simplify, tokenize
 
 # Interrogatives that say the answer type outright (simplified; questions are simplified before matching).
 # Tried in order; the first match decides. English forms are matched lower-cased.
@@ -182,13 +182,13 @@ def analyse(question: str) -> QuestionAnalysis:
 
 
 def _stated_values(text: str) -> list[float]:
-    from retrieval.numbers import extract_numbers
+    from retrieval.language.numbers import extract_numbers
 
     return [m.value for m in extract_numbers(text) if m.value is not None]
 
 
 def _value(text: str) -> float | None:
-    from retrieval.numbers import parse_numeral
+    from retrieval.language.numbers import parse_numeral
 
     magnitude = {"亿": 1e8, "万": 1e4}.get(text.strip()[-1:], 1.0)
     number = parse_numeral(text.strip().rstrip("亿万"))

@@ -14,8 +14,8 @@ from retrieval.answering.candidates import (
 from retrieval.answering.compare import comparison_answer
 from retrieval.answering.question import QuestionAnalysis, analyse
 from retrieval.answering.scorer import Scorer, load_scorer
-from retrieval.search import Hit
-from retrieval.tokenizer import simplify, simplify_chars
+from retrieval.index.search import Hit
+from retrieval.language.tokenizer import simplify, simplify_chars
 
 SENTENCE_END = re.compile(r"(?<=[。！？；!?;\n])")
 MIN_SENTENCE_SHARE = 0.5  # an entity question is answered by a sentence holding at least half its words

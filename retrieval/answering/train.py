@@ -39,7 +39,7 @@ from retrieval.answering.candidates import (
 )
 from retrieval.answering.question import Slot, analyse
 from retrieval.answering.scorer import MODEL_PATH, Logistic, set_scores
-from retrieval.search import Hit
+from retrieval.index.search import Hit
 
 REPO = Path(__file__).resolve().parents[2]
 # A wrong number costs as much as a right one is worth, so a number is given when the decider (a

@@ -13,9 +13,9 @@ from pathlib import Path
 
 from pydantic import BaseModel, ConfigDict, Field, ValidationError
 
-from retrieval.corpus import SourceFile
-from retrieval.dense import DenseIndex
-from retrieval.passages import Passage
+from retrieval.index.dense import DenseIndex
+from retrieval.ingest.corpus import SourceFile
+from retrieval.ingest.passages import Passage
 
 log = logging.getLogger(__name__)
 

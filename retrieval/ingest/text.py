@@ -8,8 +8,20 @@ from dataclasses import dataclass, field
 # Sentence ends; a closing quote or bracket right after one belongs to the same sentence.
 SENTENCE_END = "。！？!?；;…"
 CLOSERS = "”’」』）)】"
+# What bounds the sentence a number is read in: the clause stops also cut at ；, so a ；-list item stands alone,
+# while the sentence stops keep it whole (截至3月17日，A…；B… : the date holds for both).
+CLAUSE_STOPS = "。！？；\n"
+SENTENCE_STOPS = "。！？\n"
 # A paragraph (not a layout break) ends with one of these.
 PARAGRAPH_END = SENTENCE_END + "：:" + CLOSERS
+
+
+def sentence_bounds(text: str, start: int, end: int | None = None, stops: str = SENTENCE_STOPS) -> tuple[int, int]:
+    """(first, stop) of the sentence holding text[start:end]: first is just after the last stop before start,
+    stop is the index of the first stop at or after end (len(text) when there is none)."""
+    first = max(text.rfind(c, 0, start) for c in stops) + 1
+    found = [i for i in (text.find(c, start if end is None else end) for c in stops) if i >= 0]
+    return first, min(found) if found else len(text)
 
 
 def _is_ascii_alnum(ch: str) -> bool:

@@ -6,12 +6,12 @@ from dataclasses import dataclass
 
 import numpy as np
 
-from retrieval.bm25 import BM25Index
-from retrieval.dense import DenseIndex
-from retrieval.metrics import SPECIFIC, find_metrics
-from retrieval.passages import Passage
-from retrieval.places import GENERIC, gazetteer
-from retrieval.tokenizer import simplify
+from retrieval.index.bm25 import BM25Index
+from retrieval.index.dense import DenseIndex
+from retrieval.ingest.passages import Passage
+from retrieval.language.metrics import SPECIFIC, find_metrics
+from retrieval.language.places import GENERIC, gazetteer
+from retrieval.language.tokenizer import simplify
 
 MODES = ("bm25", "dense", "hybrid")
 BM25_WEIGHT = 0.9  # weighted sum of max-normalised scores; swept 0.6-0.9 on tests/data/questions.jsonl (README)

@@ -47,6 +47,18 @@ class Gazetteer:
             seen.setdefault(self.alias_to_place[match.group()], None)
         return list(seen)
 
+    def last(self, text: str) -> str | None:
+        """The canonical place named last in text, or None."""
+        found = None
+        for match in self._regex.finditer(text):
+            found = self.alias_to_place[match.group()]
+        return found
+
+    def prefix(self, text: str) -> str | None:
+        """The alias text starts with (南岸区复工率 → 南岸区), or None."""
+        match = self._regex.match(text)
+        return match.group() if match else None
+
     def count(self, text: str) -> Counter:
         """How often each canonical place is named in text."""
         return Counter(self.alias_to_place[m.group()] for m in self._regex.finditer(text))

@@ -2,13 +2,12 @@
 
 from __future__ import annotations
 
-import logging
 import math
 from collections import Counter
 
 import numpy as np
 
-from retrieval.tokenizer import tokenize
+from retrieval.language.tokenizer import tokenize
 
 
 class BM25Index:
@@ -17,7 +16,6 @@ class BM25Index:
     def __init__(self, texts: list[str], k1: float = 1.2, b: float = 0.75):
         import bm25s
 
-        logging.getLogger("bm25s").setLevel(logging.WARNING)  # it logs every index build at DEBUG
         self._size = len(texts)
         self._model = bm25s.BM25(k1=k1, b=b)
         corpus = [tokenize(t) or [""] for t in texts]

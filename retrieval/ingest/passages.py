@@ -5,9 +5,9 @@ from __future__ import annotations
 import hashlib
 from dataclasses import asdict, dataclass, field
 
-from retrieval.corpus import Article
-from retrieval.places import gazetteer
-from retrieval.text import MappedText, split_sentences
+from retrieval.ingest.corpus import Article
+from retrieval.ingest.text import MappedText, split_sentences
+from retrieval.language.places import gazetteer
 
 TARGET_CHARS = 200  # a passage grows until about this long…
 MAX_CHARS = 300  # …never past this (a longer sentence is cut at commas)…

@@ -8,8 +8,8 @@ import re
 from dataclasses import dataclass, field
 from pathlib import Path
 
-from retrieval.places import gazetteer
-from retrieval.text import MappedText, clean_line, ends_paragraph, join_lines
+from retrieval.ingest.text import MappedText, clean_line, ends_paragraph, join_lines
+from retrieval.language.places import gazetteer
 
 log = logging.getLogger(__name__)
 
@@ -96,7 +96,7 @@ class _Block:
 
 def _spans_word(left: str, right: str) -> bool:
     """True when a line break between left and right cuts a word in two (两|者, 互|联网)."""
-    from retrieval.tokenizer import (
+    from retrieval.language.tokenizer import (
         jieba_tokenizer,  # jieba's dictionary takes a second to load
     )
 

@@ -13,9 +13,9 @@ from functools import lru_cache
 
 import cn2an
 
-from retrieval.metrics import canonical, last_metric
-from retrieval.places import GENERIC, gazetteer
-from retrieval.text import normalize_char
+from retrieval.ingest.text import CLAUSE_STOPS, normalize_char, sentence_bounds
+from retrieval.language.metrics import canonical, last_metric
+from retrieval.language.places import GENERIC, gazetteer
 
 _WS = r"[ \t\u3000]*(?:\n[ \t\u3000]*)?"  # OCR spaces or one line break inside a number
 _ARABIC = rf"\d+(?:[,，]\d{{3}})*(?:{_WS}[.．]{_WS}\d+)?"
@@ -62,7 +62,8 @@ _SUBJECT_PRONOUNS = ("该区", "全区", "我区", "该县", "全县", "我县",
 _ORG_RE = re.compile(r"[^\s，。；！？、,;:：“”（）()将给的在了和与为是对向把从]{2,10}?(?:有限公司|股份公司|公司|集团|银行|支行|分行|工业园|园区|学院|大学|医院|协会|商会)")
 _CLAUSE_BREAK = re.compile(r"[，。；！？,;!?：:、（）()\n“”]")
 _FILLER_TAIL = re.compile(r"(?:分别|已经|已|共计|共|累计|总计|合计|均|全部|仅|就|也|都|还|将|可|同比|环比|达到|达|为|是|有|约|超过|超|近|逾|到|至|在|占|的|了|从|由|降低|减少)+$")
-_FILLER_HEAD = re.compile(r"^(?:该区|全区|我区|该县|全县|我县|该市|全市|我市|该镇|全镇|该公司|公司|共计|总计|累计|其中|截至目前|截至|目前|同时|此外|另外|今年|去年|全年|共|并|和|及|与|其|该|在|对|为|给|向|已|将|有|把|让|使)+")
+_FILLER_HEAD = re.compile("^(?:" + "|".join([*(p for p in _SUBJECT_PRONOUNS if p != "辖区"),
+                                          *"该公司 公司 共计 总计 累计 其中 截至目前 截至 目前 同时 此外 另外 今年 去年 全年 共 并 和 及 与 其 该 在 对 为 给 向 已 将 有 把 让 使".split()]) + ")+")
 _DATE_LEAD = re.compile(r"截至|截止|截止到|到|至")
 
 
@@ -266,7 +267,7 @@ def _clause_after(text: str, end: int, limit: int = 16) -> str:
 
 def _first_word(text: str) -> str:
     """The word a number counts: the first word after it (541个单位 → 单位; 58%的银行 → 银行)."""
-    from retrieval.tokenizer import jieba_tokenizer
+    from retrieval.language.tokenizer import jieba_tokenizer
 
     jieba = jieba_tokenizer()
     text = text.lstrip("的")
@@ -276,9 +277,8 @@ def _first_word(text: str) -> str:
 
 def _sentence_of(text: str, position: int) -> str:
     """The sentence around position."""
-    start = max(text.rfind(c, 0, position) for c in "。！？；\n") + 1
-    ends = [i for i in (text.find(c, position) for c in "。！？；\n") if i >= 0]
-    return text[start:min(ends) + 1 if ends else len(text)]
+    first, stop = sentence_bounds(text, position, stops=CLAUSE_STOPS)
+    return text[first:stop + 1]
 
 
 def _label(text: str, mention: NumberMention, previous_end: int) -> tuple[str | None, str | None]:
@@ -288,7 +288,7 @@ def _label(text: str, mention: NumberMention, previous_end: int) -> tuple[str | 
     mention.extras["lead"] = lead  # the whole clause before the number, for matching questions against
     found = last_metric(lead)
     if not found:
-        sentence_start = max(text.rfind(c, 0, mention.start) for c in "。！？；\n") + 1
+        sentence_start, _ = sentence_bounds(text, mention.start, stops=CLAUSE_STOPS)
         wider = text[max(sentence_start, previous_end, mention.start - 30):mention.start].split("、")[-1]
         found = last_metric(wider)
         if found:
@@ -297,9 +297,9 @@ def _label(text: str, mention: NumberMention, previous_end: int) -> tuple[str | 
     lead = _FILLER_TAIL.sub("", lead)
     lead = _FILLER_HEAD.sub("", lead)
     lead = lead.strip("的了")
-    place = gazetteer()._regex.match(lead)
-    if place and len(lead) - place.end() >= 2:
-        lead = lead[place.end():].lstrip("区县市")
+    place = gazetteer().prefix(lead)
+    if place and len(lead) - len(place) >= 2:
+        lead = lead[len(place):].lstrip("区县市")
     if found:
         form, canon = found
         # Prefer the full term that ends with the metric (规模以上工业企业复工率 → 复工率 is the metric).
@@ -314,7 +314,7 @@ def _tail_words(text: str, limit: int) -> str:
     """The last whole words of text, at most limit characters (no half words in labels)."""
     if len(text) <= limit:
         return text
-    from retrieval.tokenizer import jieba_tokenizer
+    from retrieval.language.tokenizer import jieba_tokenizer
 
     jieba = jieba_tokenizer()
     out = ""
@@ -337,19 +337,16 @@ class SubjectResolver:
 
     def places(self, text: str, position: int) -> list[str]:
         """Every specific place the number's sentence names (before or after it), else the article's places."""
-        start = max(text.rfind(c, 0, position) for c in "。！？\n") + 1
-        ends = [i for i in (text.find(c, position) for c in "。！？\n") if i >= 0]
-        sentence = text[start:min(ends) if ends else len(text)]
+        first, stop = sentence_bounds(text, position)
+        sentence = text[first:stop]
         named = [p for p in gazetteer().find(sentence) if p not in GENERIC]
         return named or list(self.article_places)
 
     def __call__(self, text: str, position: int) -> str | None:
         """The nearest place named before position in its sentence, or the article's."""
-        sentence_start = max(text.rfind(c, 0, position) for c in "。！？\n") + 1
+        sentence_start, _ = sentence_bounds(text, position)
         before = text[sentence_start:position]
-        best = None
-        for m in gazetteer()._regex.finditer(before):
-            best = gazetteer().alias_to_place[m.group()]
+        best = gazetteer().last(before)
         if best and best not in GENERIC:
             return best
         if any(p in before for p in ("全市", "我市")) and "重庆" in self.article_places:
@@ -363,8 +360,7 @@ class SubjectResolver:
 
 def _date_for(text: str, mention: NumberMention, dates: list[NumberMention]) -> str | None:
     """The date a number holds for: 截至X in its sentence first, else the nearest date before it there."""
-    sentence_start = max(text.rfind(c, 0, mention.start) for c in "。！？\n") + 1
-    sentence_end = min([i for i in (text.find(c, mention.end) for c in "。！？\n") if i >= 0] or [len(text)])
+    sentence_start, sentence_end = sentence_bounds(text, mention.start, mention.end)
     in_sentence = [d for d in dates if d.start >= sentence_start and d.end <= sentence_end and d is not mention]
     if not in_sentence:
         return None
@@ -398,7 +394,7 @@ def extract_numbers(text: str, article_places: list[str] | None = None, headline
 
 @lru_cache(maxsize=200_000)
 def _cached_mentions(text: str, places: tuple[str, ...], headline: str | None) -> tuple[NumberMention, ...]:
-    from retrieval.tokenizer import simplify_chars
+    from retrieval.language.tokenizer import simplify_chars
 
     # Extracted on a character-for-character simplified copy (億 → 亿, 個 → 个), quoted from the original.
     found = extract_numbers(simplify_chars(text), list(places), headline)

@@ -2,14 +2,13 @@
 
 from __future__ import annotations
 
-import logging
 import re
 import threading
 import unicodedata
 from functools import lru_cache
 
-from retrieval.metrics import METRICS, canonical
-from retrieval.places import gazetteer
+from retrieval.language.metrics import METRICS, canonical
+from retrieval.language.places import gazetteer
 
 # Words that say nothing about which passage answers: question words and particles.
 STOPWORDS = frozenset(
@@ -33,7 +32,6 @@ def _jieba():
     # jieba keeps a global dictionary; initialise it once with the place names as whole words.
     import jieba
 
-    jieba.setLogLevel(logging.WARNING)
     with _lock:
         jieba.initialize()
         for alias in gazetteer().aliases:

@@ -1,0 +1,1 @@
+"""Indexes and ranking: BM25 and dense vectors stored on disk, searched together (hybrid)."""

@@ -1,0 +1,1 @@
+"""What the text says, in Chinese: tokens, numbers with their units, places, metrics."""
