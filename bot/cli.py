@@ -66,7 +66,7 @@ def index(rebuild: bool = typer.Option(False, "--rebuild", help="Rebuild even wh
     manifest = engine.manifest
     out.print(f"index: {engine.settings.index_dir}")
     out.print(f"{engine.articles} articles, {len(engine.passages)} passages, model {manifest.model} "
-              f"({manifest.dimension}-dim), built {manifest.built_at}; "
+              f"({manifest.dimension}-dim; licence: {engine.model_licence}), built {manifest.built_at}; "
               f"{time.perf_counter() - started:.1f} s")
 
 

@@ -64,7 +64,7 @@ def seed_report(questions_path: Path, limit: int, console: Console):
 
 def benchmark_report(name: str, folder: Path, limit: int, console: Console):
     """Retrieval modes on an external SQuAD-format set: every distinct context is one document."""
-    from embeddings import Embedder
+    from embeddings import load_embedder
     from retrieval.engine import in_memory_searcher
     from retrieval.evaluation import (
         BENCHMARK_FILES,
@@ -82,7 +82,7 @@ def benchmark_report(name: str, folder: Path, limit: int, console: Console):
     console.print(f"{name}: {len(contexts)} contexts, {len(questions)} questions; encoding contexts…")
     from retrieval.config import Settings
 
-    embedder = Embedder(Settings.from_env().model)
+    embedder = load_embedder(Settings.from_env().model)
     searcher, _ = in_memory_searcher(contexts, embedder, progress=True)
 
     def rank(text, mode, k):

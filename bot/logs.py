@@ -31,6 +31,14 @@ class RedactSecret(logging.Filter):
         return True
 
 
+class QuietLibraries(logging.Filter):
+    """Drops the QUIET libraries' records below WARNING, whatever level they set on import (bm25s sets DEBUG)."""
+
+    def filter(self, record: logging.LogRecord) -> bool:
+        """Keep warnings and errors, and every record of other loggers."""
+        return record.levelno >= logging.WARNING or record.name.split(".")[0] not in QUIET
+
+
 def redact(text: str, secret: str) -> str:
     """text with the secret replaced (for one-line error messages)."""
     return text.replace(secret, "<token>") if secret else text
@@ -43,6 +51,9 @@ def configure_logging(level: int = logging.WARNING, secret: str | None = None) -
     logging.getLogger("newsqa").setLevel(min(level, logging.INFO))  # one line per HTTP request
     for name in QUIET:
         logging.getLogger(name).setLevel(logging.WARNING)
+    for handler in logging.getLogger().handlers:
+        if not any(isinstance(f, QuietLibraries) for f in handler.filters):
+            handler.addFilter(QuietLibraries())
     try:
         import jieba  # it has its own stderr handler at DEBUG ("Building prefix dict…")
 

@@ -15,6 +15,7 @@ log = logging.getLogger(__name__)
 # Importing that package would load the model and need ``meutils``, so only its folder is located.
 _BUNDLED_PACKAGE = "embedding"
 _BUNDLED_MODEL_DIR = "m3e-small"
+BUNDLED_LICENCE = "research, non-commercial use (M3E model card)"
 
 
 class EmbedderError(RuntimeError):
@@ -41,6 +42,8 @@ class Embedder:
         if not (self.path / "config.json").is_file():
             raise EmbedderError(f"no sentence-transformers model in {self.path} (config.json missing)")
         self.name = self.path.name
+        self.licence = BUNDLED_LICENCE if model_path is None else "see the model folder's licence"
+        self.bm25_weight = 0.9  # swept on tests/data/questions.jsonl for m3e-small (benchmarks/models.py)
         self.batch_size = batch_size
         self._model = None
         self._lock = threading.Lock()

@@ -8,7 +8,7 @@ other module reads the environment.
 |---|---|---|
 | NEWSQA_CORPUS | seeds/ | folder of .txt articles |
 | NEWSQA_INDEX_DIR | var/index/ | where the index, passages, manifest and facts live |
-| NEWSQA_MODEL | bundled m3e-small | a sentence-transformers model folder |
+| NEWSQA_MODEL | m3e-small | a backend name (m3e-small, use-multilingual) or a sentence-transformers folder |
 | NEWSQA_API_KEY | unset | required for writes over HTTP |
 | NEWSQA_API_KEY_READS | false | also for reads (1/true/yes/on or 0/false/no/off) |
 | TELEGRAM_BOT_TOKEN | unset | the bot's token |
@@ -52,7 +52,7 @@ class Settings:
 
     corpus_dir: Path
     index_dir: Path
-    model: Path | None = None  # None: the bundled model
+    model: str | None = None  # a backend name or a model folder; None: the default backend
 
     @classmethod
     def from_env(cls) -> "Settings":
@@ -91,7 +91,7 @@ class Config(BaseSettings):
 
     corpus_dir: Path = Field(REPO_ROOT / "seeds", alias="NEWSQA_CORPUS")
     index_dir: Path = Field(REPO_ROOT / "var" / "index", alias="NEWSQA_INDEX_DIR")
-    model: Path | None = Field(None, alias="NEWSQA_MODEL")
+    model: str | None = Field(None, alias="NEWSQA_MODEL")
     api_key: SecretStr | None = Field(None, alias="NEWSQA_API_KEY")
     api_key_reads: str | None = Field(None, alias="NEWSQA_API_KEY_READS")
     telegram_bot_token: SecretStr | None = Field(None, alias="TELEGRAM_BOT_TOKEN")
@@ -108,7 +108,7 @@ class Config(BaseSettings):
         """The engine's part."""
         corpus = self.corpus_dir.expanduser() if self.corpus_dir else REPO_ROOT / "seeds"
         index = self.index_dir.expanduser() if self.index_dir else REPO_ROOT / "var" / "index"
-        return Settings(corpus, index, self.model.expanduser() if self.model else None)
+        return Settings(corpus, index, self.model or None)
 
     def api(self) -> ApiSettings:
         """The HTTP API's part (ConfigError for an unreadable NEWSQA_API_KEY_READS)."""

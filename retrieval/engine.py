@@ -16,7 +16,7 @@ from retrieval.facts import FactsError, FactStore
 from retrieval.index import store
 from retrieval.index.bm25 import BM25Index
 from retrieval.index.dense import DenseIndex
-from retrieval.index.search import Hit, Searcher
+from retrieval.index.search import BM25_WEIGHT, Hit, Searcher
 from retrieval.ingest.corpus import SourceFile, read_corpus, split_articles
 from retrieval.ingest.passages import Passage, chunk_article
 
@@ -88,8 +88,9 @@ class IndexState:
     of different sizes.
     """
 
-    def __init__(self, stored: store.StoredIndex, facts: FactStore):
+    def __init__(self, stored: store.StoredIndex, facts: FactStore, bm25_weight: float = BM25_WEIGHT):
         self.passages = stored.passages
+        self.bm25_weight = bm25_weight
         self.facts = facts
         self.manifest = stored.manifest
         self.dense = stored.dense
@@ -105,7 +106,8 @@ class IndexState:
         """The ranking over this state's passages; BM25 (jieba, a second or two) is built on first use."""
         with self._lock:
             if self._searcher is None:
-                self._searcher = Searcher(self.passages, BM25Index([p.index_text for p in self.passages]), self.dense)
+                self._searcher = Searcher(self.passages, BM25Index([p.index_text for p in self.passages]), self.dense,
+                                          self.bm25_weight)
             return self._searcher
 
 
@@ -123,10 +125,15 @@ class Engine:
     def embedder(self):
         """The embedding model, created on first use."""
         if self._embedder is None:
-            from embeddings import Embedder
+            from embeddings import load_embedder
 
-            self._embedder = Embedder(self.settings.model)
+            self._embedder = load_embedder(self.settings.model)
         return self._embedder
+
+    @property
+    def model_licence(self) -> str:
+        """The embedding model's licence, as its backend declares it."""
+        return getattr(self.embedder, "licence", "unknown")
 
     # The loaded state, read through one reference so that each call sees one snapshot.
     @property
@@ -203,7 +210,7 @@ class Engine:
                 facts.build(stored.passages, stored.manifest.corpus_fingerprint)
             except FactsError as exc:
                 raise store.IndexWriteError(str(exc)) from exc
-        state = IndexState(stored, facts)
+        state = IndexState(stored, facts, self.embedder.bm25_weight)
         self._state = state
         return BuildReport(reason is not None, reason, state.articles, len(state.passages),
                            time.perf_counter() - started)
@@ -233,8 +240,12 @@ class Engine:
         return self._search(self.state, check_question(question), top_k, mode)
 
     def _search(self, state: IndexState, question: str, top_k: int, mode: str) -> list[Hit]:
+        from retrieval.answering.question import search_text
+
+        # The model reads the question as asked (a multilingual one reads English); the word index gets
+        # the articles' words for an English question (Qijiang → 綦江, work resumption → 复工).
         vector = self.embedder.encode_query(question) if mode != "bm25" else None
-        return state.searcher.rank(question, vector, mode=mode, top_k=top_k)
+        return state.searcher.rank(search_text(question), vector, mode=mode, top_k=top_k)
 
     def ask(self, question: str, top_k: int = 5, mode: str = "hybrid"):
         """The Answer to a question: numbers traced to cited passages, or an honest abstention."""
@@ -318,7 +329,7 @@ class Engine:
             except (OSError, FactsError) as exc:
                 self._restore(live)
                 raise store.IndexWriteError(f"cannot write {path}: {getattr(exc, 'strerror', None) or exc}") from exc
-            self._state = IndexState(stored, live.facts)
+            self._state = IndexState(stored, live.facts, live.bm25_weight)
             return new
 
     def _restore(self, live: IndexState) -> None:
@@ -361,4 +372,5 @@ def in_memory_searcher(texts: list[str], embedder, progress: bool = False) -> tu
 
     passages = [Passage(str(i), "benchmark", 0, len(t), t, None, gazetteer().find(t)[:3], [], i) for i, t in enumerate(texts)]
     vectors = embedder.encode([p.index_text for p in passages], progress=progress)
-    return Searcher(passages, BM25Index([p.index_text for p in passages]), DenseIndex.build(vectors)), passages
+    return (Searcher(passages, BM25Index([p.index_text for p in passages]), DenseIndex.build(vectors),
+                     getattr(embedder, "bm25_weight", BM25_WEIGHT)), passages)

@@ -33,6 +33,7 @@ def test_health(server, engine):
     assert r.status_code == 200
     body = r.json()
     assert body["status"] == "ok" and body["passages"] == len(engine.passages) and body["model"] == "m3e-small"
+    assert "non-commercial" in body["model_licence"]
 
 
 def test_ask_post_and_get_agree(server):

@@ -75,6 +75,7 @@ class HealthOut(BaseModel):
     passages: int
     articles: int
     model: str | None
+    model_licence: str | None = None
     index_built_at: str | None
 
 

@@ -4,6 +4,8 @@ from __future__ import annotations
 
 import re
 from dataclasses import dataclass, field
+from functools import lru_cache
+from importlib import resources
 
 from retrieval.language.metrics import find_metrics
 from retrieval.language.numbers import MEASURE_KINDS
@@ -45,6 +47,8 @@ _EXPLICIT_RES = [(re.compile(p), kind) for p, kind in EXPLICIT]
 _HEAD_RES = [(re.compile(p), kind) for p, kind in HEAD_NOUNS]
 ASKS_NUMBER = re.compile(r"多少|几|多大|多高|多长|多远|多重|how many|how much|what number")
 ASKS_ENTITY = re.compile(r"谁|哪位|哪家|哪个|哪些|什么|哪里|何处|何地|who|which|what|where")
+# "What is the rate" asks for the rate's value: 什么/what leave the decision to the head noun.
+ASKS_NAMED_ENTITY = re.compile(r"谁|哪位|哪家|哪个|哪些|哪里|何处|何地|who|which|where")
 ASKS_YESNO = re.compile(r"是否|有没有|是不是")
 # Words that ask, not say what is asked about (dropped before matching the question against passages).
 QUESTION_WORDS = re.compile(rf"(?:多少|几)(?:{_MEASURE_WORDS}|号)?|"
@@ -55,12 +59,9 @@ QUESTION_WORDS = re.compile(rf"(?:多少|几)(?:{_MEASURE_WORDS}|号)?|"
 SLOT_SPLIT = re.compile(r"[，,；;]|(?<=[多少几])(?:[个家名人户笔项件台]?)(?:和|以及|还有|并且)")
 YEAR_IN_QUESTION = re.compile(r"((?:19|20)\d{2})年")
 ENGLISH_WORD = re.compile(r"[a-z]{2,}")
-# Everyday English question words → the Chinese the articles use.
-ENGLISH_TERMS = {"work resumption": "复工", "resumption": "复工", "return to work": "返岗", "orders": "订单",
-                 "order": "订单", "invest": "投入", "investment": "投资", "loans": "贷款", "loan": "贷款",
-                 "enterprises": "企业", "companies": "企业", "workers": "员工", "live-stream": "直播",
-                 "live stream": "直播", "door": "门", "patents": "专利", "projects": "项目", "electricity": "电费",
-                 "xiaomi": "小米", "five years": "5年", "next five years": "未来5年"}
+LATIN_LETTER = re.compile(r"[a-z]")
+CJK_CHAR = re.compile(r"[\u4e00-\u9fff]")
+ENGLISH_TERMS_FILE = "data/english.txt"  # English words → the articles' Chinese (a glossary, not a translator)
 
 
 @dataclass
@@ -122,7 +123,7 @@ def answer_type_of(text: str) -> str:
     if measure:
         return MEASURE_TYPES.get(measure.group(1), "count")
     heads = [(m.end(), kind) for pattern, kind in _HEAD_RES for m in pattern.finditer(text)]
-    if heads and (ASKS_NUMBER.search(text) or not ASKS_ENTITY.search(text)):
+    if heads and (ASKS_NUMBER.search(text) or not ASKS_NAMED_ENTITY.search(text)):
         return max(heads)[1]
     if ASKS_NUMBER.search(text):
         return "count"
@@ -140,21 +141,39 @@ def content_words(text: str) -> list[str]:
     """Words that say what is asked about: no question words, places or one-character particles."""
     stripped = QUESTION_WORDS.sub(" ", text)
     aliases = gazetteer().alias_to_place
-    return [t for t in dict.fromkeys(tokenize(stripped)) if len(t) > 1 and t not in aliases and t not in GENERIC]
+    english = len(LATIN_LETTER.findall(text)) > len(CJK_CHAR.findall(text))
+    return [t for t in dict.fromkeys(tokenize(stripped)) if len(t) > 1 and t not in aliases and t not in GENERIC
+            and not (english and t.isascii())]  # an English question's own words are not in Chinese articles
 
 
-def _english_to_chinese(text: str) -> str:
-    out = text
-    for english, chinese in sorted(ENGLISH_TERMS.items(), key=lambda kv: -len(kv[0])):
-        out = out.replace(english, f" {chinese} ")
-    return out
+@lru_cache(maxsize=1)
+def _english_terms() -> tuple[re.Pattern, dict[str, str]]:
+    text = resources.files("retrieval").joinpath(ENGLISH_TERMS_FILE).read_text("utf-8")
+    terms = dict(line.split("\t", 1) for line in text.splitlines() if line.strip() and not line.startswith("#"))
+    words = sorted(terms, key=len, reverse=True)
+    return re.compile(r"(?<![a-z])(?:" + "|".join(map(re.escape, words)) + r")(?![a-z])"), terms
+
+
+def english_to_chinese(text: str) -> list[str]:
+    """The articles' words for the English words of a lower-cased question, and the places it names."""
+    pattern, terms = _english_terms()
+    found = [terms[m.group()].strip() for m in pattern.finditer(text)]
+    return list(dict.fromkeys(found + [p for p in gazetteer().find(text) if p not in GENERIC]))
+
+
+def search_text(question: str) -> str:
+    """What the word index is searched with: an English question gains the articles' words for it."""
+    simplified = simplify(question)
+    if not ENGLISH_WORD.search(simplified):
+        return question
+    return " ".join([question, *english_to_chinese(simplified)])
 
 
 def analyse(question: str) -> QuestionAnalysis:
     """Read a question: its slots (answer type, unit, words), places and year."""
     simplified = simplify(question)
     if ENGLISH_WORD.search(simplified):
-        simplified = _english_to_chinese(simplified) + " " + simplified
+        simplified = " ".join(english_to_chinese(simplified)) + " " + simplified
     places = [p for p in gazetteer().find(simplified) if p not in GENERIC]
     year = YEAR_IN_QUESTION.search(simplified)
     parts = [p for p in SLOT_SPLIT.split(simplified) if p and answer_type_of(p) != "entity"]

@@ -14,7 +14,7 @@ from retrieval.language.places import GENERIC, gazetteer
 from retrieval.language.tokenizer import simplify
 
 MODES = ("bm25", "dense", "hybrid")
-BM25_WEIGHT = 0.9  # weighted sum of max-normalised scores; swept 0.6-0.9 on tests/data/questions.jsonl (README)
+BM25_WEIGHT = 0.9  # BM25's share of the fused score unless the model brings its own (embeddings.registry)
 OTHER_PLACE = 0.55  # a passage about another district, when the question names one
 NO_PLACE = 0.8  # a passage that names no place of the question's kind
 METRIC_BONUS = 1.15  # the passage names the metric asked about
@@ -50,8 +50,9 @@ def _dense_normalise(scores: np.ndarray) -> np.ndarray:
 class Searcher:
     """Ranks passages for a question with BM25, dense vectors, or both."""
 
-    def __init__(self, passages: list[Passage], bm25: BM25Index, dense: DenseIndex):
+    def __init__(self, passages: list[Passage], bm25: BM25Index, dense: DenseIndex, bm25_weight: float = BM25_WEIGHT):
         self.passages = passages
+        self.bm25_weight = bm25_weight
         self.bm25 = bm25
         self.dense = dense
         # Per-passage places and metrics, computed once: a query only combines boolean masks.
@@ -90,7 +91,7 @@ class Searcher:
         elif mode == "dense":
             fused = dense.copy()
         else:
-            fused = BM25_WEIGHT * _normalise(bm25) + (1 - BM25_WEIGHT) * _dense_normalise(dense)
+            fused = self.bm25_weight * _normalise(bm25) + (1 - self.bm25_weight) * _dense_normalise(dense)
         if mode == "hybrid":
             fused = fused * self._context_factor(question)
         order = np.argsort(-fused, kind="stable")[:top_k]

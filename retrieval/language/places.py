@@ -19,8 +19,10 @@ class Gazetteer:
         for place, aliases in entries.items():
             for alias in [place, *aliases]:
                 self.alias_to_place[alias] = place
-        # Longest alias first so 重庆经开区 wins over 经开区 and 重庆.
-        pattern = "|".join(sorted(map(re.escape, self.alias_to_place), key=len, reverse=True))
+        # Longest alias first so 重庆经开区 wins over 经开区 and 重庆; Latin names only as whole words
+        # (banan is 巴南, bananas is not).
+        pattern = "|".join(rf"(?<![a-z']){re.escape(a)}(?![a-z])" if a.isascii() else re.escape(a)
+                           for a in sorted(self.alias_to_place, key=len, reverse=True))
         self._regex = re.compile(pattern)
 
     @classmethod
@@ -32,7 +34,7 @@ class Gazetteer:
             line = line.strip()
             if line and not line.startswith("#"):
                 head, *aliases = line.split()
-                entries[head] = aliases
+                entries[head] = [alias.replace("_", " ") for alias in aliases]  # hong_kong is "hong kong"
         return cls(entries)
 
     @property

@@ -35,7 +35,8 @@ def _jieba():
     with _lock:
         jieba.initialize()
         for alias in gazetteer().aliases:
-            jieba.add_word(alias, freq=200000)
+            if not alias.isascii():  # Latin names (qijiang) are matched in questions, not cut by jieba
+                jieba.add_word(alias, freq=200000)
         for word in ["复工复产", "规上", *(f for forms in METRICS.values() for f in forms if len(f) > 2)]:
             jieba.add_word(word, freq=50000)
     return jieba

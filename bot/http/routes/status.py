@@ -22,7 +22,8 @@ async def health(request: Request):
         return JSONResponse(HealthOut(status=status, passages=0, articles=0, model=None,
                                       index_built_at=None).model_dump(), status_code=503)
     return HealthOut(status="ok", passages=len(engine.passages), articles=engine.articles,
-                     model=engine.manifest.model, index_built_at=engine.manifest.built_at)
+                     model=engine.manifest.model, model_licence=engine.model_licence,
+                     index_built_at=engine.manifest.built_at)
 
 
 @router.get("/", response_class=HTMLResponse, include_in_schema=False)

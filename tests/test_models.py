@@ -1,0 +1,64 @@
+"""Embedding backends by name: each loads offline, declares its licence, and is recorded in the index."""
+
+from __future__ import annotations
+
+import numpy as np
+import pytest
+
+from embeddings import BACKENDS, EmbedderError, load_embedder
+from retrieval.answering.question import analyse, search_text
+from retrieval.config import Settings
+from retrieval.engine import Engine
+from retrieval.language.places import gazetteer
+from retrieval.language.tokenizer import simplify
+
+
+@pytest.fixture(scope="module")
+def use():
+    return load_embedder("use-multilingual")
+
+
+def test_every_backend_declares_a_licence_and_a_fitted_weight():
+    for backend in BACKENDS.values():
+        assert backend.licence and 0.0 <= backend.bm25_weight <= 1.0
+
+
+def test_unknown_model_is_a_clear_error():
+    with pytest.raises(EmbedderError, match="unknown model"):
+        load_embedder("no-such-model")
+
+
+def test_use_vectors_are_normalised_and_multilingual(use):
+    vectors = use.encode(["綦江区的复工率是多少", "What is the work resumption rate in Qijiang?", "小米电视的销量"])
+    assert vectors.shape == (3, 512) and vectors.dtype == np.float32
+    assert np.allclose(np.linalg.norm(vectors, axis=1), 1.0, atol=1e-5)
+    # The English question sits nearer its Chinese wording than an unrelated Chinese sentence.
+    assert vectors[1] @ vectors[0] > vectors[1] @ vectors[2]
+    assert use.licence.startswith("Apache-2.0")
+
+
+def test_index_records_the_backend_and_a_model_change_rebuilds(tmp_path, use):
+    settings = Settings(corpus_dir=tmp_path / "corpus", index_dir=tmp_path / "index", model="use-multilingual")
+    settings.corpus_dir.mkdir()
+    (settings.corpus_dir / "a.txt").write_text("綦江区上报企业6481家，复工复产率达100%。\n", "utf-8")
+    first = Engine(settings, use)
+    assert first.open().rebuilt and first.manifest.model == "use-multilingual" and first.manifest.dimension == 512
+    assert first.search("What is the work resumption rate in Qijiang?", top_k=1)
+    m3e = load_embedder("m3e-small")  # the other bundled model, over the same folder
+    again = Engine(settings, m3e)
+    report = again.open()
+    assert report.rebuilt and "model changed" in report.reason and again.manifest.model == "m3e-small"
+    assert again.manifest.dimension == m3e.dimension
+
+
+def test_latin_place_names_are_whole_words():
+    assert gazetteer().find(simplify("How many parcels does Yongchuan deliver?")) == ["永川"]
+    assert gazetteer().find("bananas") == []  # banan (巴南) only as a word
+
+
+def test_an_english_question_is_searched_with_the_articles_words():
+    text = search_text("What is the work resumption rate in Qijiang?")
+    assert "复工" in text and "綦江" in text
+    assert search_text("綦江复工率多少") == "綦江复工率多少"
+    slot = analyse("What is the work resumption rate in Qijiang?").slots[0]
+    assert slot.answer_type == "percent" and slot.words == ["复工"]  # English words are not matched against Chinese
