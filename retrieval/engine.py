@@ -16,7 +16,7 @@ from retrieval.facts import FactsError, FactStore
 from retrieval.index import store
 from retrieval.index.bm25 import BM25Index
 from retrieval.index.dense import DenseIndex
-from retrieval.index.search import BM25_WEIGHT, Hit, Searcher
+from retrieval.index.search import BM25_WEIGHT, Hit, QueryContext, Searcher
 from retrieval.ingest.corpus import SourceFile, read_corpus, split_articles
 from retrieval.ingest.passages import Passage, chunk_article
 
@@ -239,23 +239,29 @@ class Engine:
         """The top_k passages for a question (validated first)."""
         return self._search(self.state, check_question(question), top_k, mode)
 
-    def _search(self, state: IndexState, question: str, top_k: int, mode: str) -> list[Hit]:
-        from retrieval.answering.question import search_text
+    def _search(self, state: IndexState, question: str, top_k: int, mode: str, analysis=None) -> list[Hit]:
+        from retrieval.answering.question import analyse, search_text
 
+        analysis = analysis or analyse(question)
         # The model reads the question as asked (a multilingual one reads English); the word index gets
         # the articles' words for an English question (Qijiang → 綦江, work resumption → 复工).
         vector = self.embedder.encode_query(question) if mode != "bm25" else None
-        return state.searcher.rank(search_text(question), vector, mode=mode, top_k=top_k)
+        context = QueryContext(tuple(analysis.places), tuple(analysis.metrics))
+        return state.searcher.rank(search_text(question), vector, mode=mode, top_k=top_k, context=context)
 
     def ask(self, question: str, top_k: int = 5, mode: str = "hybrid"):
-        """The Answer to a question: numbers traced to cited passages, or an honest abstention."""
+        """The Answer to a question: numbers traced to cited passages, or an honest abstention.
+
+        The question is analysed once; ranking (places, metrics) and the reader share the analysis."""
+        from retrieval.answering.question import analyse
         from retrieval.answering.reader import read
 
         question = check_question(question)
+        analysis = analyse(question)
         state = self.state  # one snapshot for the whole question, whatever is added meanwhile
-        hits = self._search(state, question, top_k, mode)
+        hits = self._search(state, question, top_k, mode, analysis)
         return read(question, hits, state.known_places, state.searcher.bm25.word_weight, facts=state.facts,
-                    passage_of=lambda pid: state.passages[state.by_id[pid]])
+                    passage_of=lambda pid: state.passages[state.by_id[pid]], analysis=analysis)
 
     def facts(self, metric: str | None = None, place: str | None = None, kind: str | None = None,
               limit: int = 100, offset: int = 0):

@@ -22,13 +22,13 @@ MIN_SENTENCE_SHARE = 0.5  # an entity question is answered by a sentence holding
 
 
 def read(question: str, hits: list[Hit], known_places: set[str], weight=len, scorer: Scorer | None = None,
-         facts=None, passage_of=None) -> Answer:
+         facts=None, passage_of=None, analysis: QuestionAnalysis | None = None) -> Answer:
     """Answer a question from its ranked passages, or say plainly that the articles do not.
 
     facts and passage_of (the facts table and a passage lookup) let questions over many figures at once
     (哪个区复工率最高) be answered from every figure the articles give, not only the top passages.
     """
-    analysis = analyse(question)
+    analysis = analysis or analyse(question)
     if not hits:
         return not_found(question, hits, "语料为空")
     refusal = _hard_constraint(analysis, hits, known_places)

@@ -20,6 +20,20 @@ NO_PLACE = 0.8  # a passage that names no place of the question's kind
 METRIC_BONUS = 1.15  # the passage names the metric asked about
 
 
+@dataclass(frozen=True)
+class QueryContext:
+    """What ranking weighs besides words and vectors: the specific places and metrics a question names."""
+
+    places: tuple[str, ...] = ()
+    metrics: tuple[str, ...] = ()
+
+    @classmethod
+    def of(cls, question: str) -> "QueryContext":
+        """Read the places and metrics from the question text (when no analysis was handed in)."""
+        text = simplify(question)
+        return cls(tuple(p for p in gazetteer().find(text) if p not in GENERIC), tuple(find_metrics(text)))
+
+
 @dataclass
 class Hit:
     """One ranked passage with the scores that put it there."""
@@ -64,21 +78,21 @@ class Searcher:
         wanted_set = set(wanted)
         return np.fromiter((bool(s & wanted_set) for s in sets), dtype=bool, count=len(sets))
 
-    def _context_factor(self, question: str) -> np.ndarray:
+    def _context_factor(self, context: QueryContext) -> np.ndarray:
         """Per-passage multiplier from the places and metrics the question names."""
         factor = np.ones(len(self.passages), dtype=np.float32)
-        text = simplify(question)
-        wanted = [p for p in gazetteer().find(text) if p not in GENERIC]
-        if wanted:
-            about = self._mask(self._named, wanted)
+        if context.places:
+            about = self._mask(self._named, list(context.places))
             factor[~about] = np.where(self._specific_place[~about], OTHER_PLACE, NO_PLACE)
-        metrics = [m for m in find_metrics(text) if m in SPECIFIC]
+        metrics = [m for m in context.metrics if m in SPECIFIC]
         if metrics:
             factor[self._mask(self._metrics, metrics)] *= METRIC_BONUS
         return factor
 
-    def rank(self, question: str, query_vector: np.ndarray | None, mode: str = "hybrid", top_k: int = 5) -> list[Hit]:
-        """The top_k passages for question; query_vector is needed for dense and hybrid modes."""
+    def rank(self, question: str, query_vector: np.ndarray | None, mode: str = "hybrid", top_k: int = 5,
+             context: QueryContext | None = None) -> list[Hit]:
+        """The top_k passages for question; query_vector is needed for dense and hybrid modes; context is the
+        question's places and metrics when the caller has analysed it already (else read from the text)."""
         if mode not in MODES:
             raise ValueError(f"unknown mode {mode!r}; choose one of {', '.join(MODES)}")
         n = len(self.passages)
@@ -93,6 +107,6 @@ class Searcher:
         else:
             fused = self.bm25_weight * _normalise(bm25) + (1 - self.bm25_weight) * _dense_normalise(dense)
         if mode == "hybrid":
-            fused = fused * self._context_factor(question)
+            fused = fused * self._context_factor(context or QueryContext.of(question))
         order = np.argsort(-fused, kind="stable")[:top_k]
         return [Hit(self.passages[i], float(fused[i]), float(bm25[i]), float(dense[i])) for i in order]
