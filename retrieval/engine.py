@@ -4,55 +4,33 @@ from __future__ import annotations
 
 import hashlib
 import logging
-import os
-import re
 import threading
 import time
 from dataclasses import dataclass
-from pathlib import Path
 
 from retrieval.config import Settings
 from retrieval.facts import FactsError, FactStore
 from retrieval.index import store
-from retrieval.index.bm25 import BM25Index
 from retrieval.index.dense import DenseIndex
-from retrieval.index.search import BM25_WEIGHT, Hit, QueryContext, Searcher
-from retrieval.ingest.corpus import SourceFile, read_corpus, split_articles
-from retrieval.ingest.passages import Passage, chunk_article
+from retrieval.index.search import Hit, QueryContext, Searcher
+from retrieval.index.state import IndexState, in_memory_searcher
+from retrieval.ingest.corpus import SourceFile, read_corpus, write_new_file
+from retrieval.ingest.passages import Passage, passages_of
+from retrieval.validation import (
+    MAX_QUESTION_CHARS,
+    ArticleError,
+    DuplicateArticle,
+    QuestionError,
+    article_text_problem,
+    check_article_name,
+    check_question,
+)
+
+# The façade's public names: faces import the engine and its typed errors from here.
+__all__ = ["MAX_QUESTION_CHARS", "ArticleError", "BuildReport", "CorpusError", "DuplicateArticle", "Engine",
+           "QuestionError", "check_question", "in_memory_searcher", "passages_of"]
 
 log = logging.getLogger(__name__)
-
-MAX_QUESTION_CHARS = 500
-
-
-class QuestionError(ValueError):
-    """The question cannot be asked as it is (empty, too long, no words)."""
-
-
-def check_question(question: object) -> str:
-    """Return the question stripped, or raise QuestionError saying what is wrong with it."""
-    if not isinstance(question, str):
-        raise QuestionError("the question must be text")
-    text = question.strip()
-    if not text:
-        raise QuestionError("the question is empty")
-    if len(text) > MAX_QUESTION_CHARS:
-        raise QuestionError(f"the question is {len(text)} characters long; the limit is {MAX_QUESTION_CHARS}")
-    if not re.search(r"\w", text):
-        raise QuestionError("the question has no words, only punctuation or symbols")
-    try:
-        text.encode("utf-8")
-    except UnicodeEncodeError:
-        raise QuestionError("the question holds bytes that are not valid text (check the terminal's encoding)") from None
-    return text
-
-
-class ArticleError(ValueError):
-    """An article cannot be added (bad name, no text, nothing indexable)."""
-
-
-class DuplicateArticle(ArticleError):
-    """An article of that name is already in the corpus."""
 
 
 class CorpusError(RuntimeError):
@@ -68,47 +46,6 @@ class BuildReport:
     articles: int
     passages: int
     seconds: float
-
-
-def passages_of(files: list[SourceFile]) -> tuple[list[Passage], int]:
-    """All passages of the files and how many articles they came from."""
-    passages, articles = [], 0
-    for f in files:
-        for article in split_articles(f):
-            articles += 1
-            passages.extend(chunk_article(article))
-    return passages, articles
-
-
-class IndexState:
-    """One consistent, never-mutated view of the index: passages, vectors, manifest, and (lazily) BM25.
-
-    Searches take a reference to one state and use only it; an update builds a new state beside the
-    live one and swaps it in with a single assignment, so a reader never sees passages and vectors
-    of different sizes.
-    """
-
-    def __init__(self, stored: store.StoredIndex, facts: FactStore, bm25_weight: float = BM25_WEIGHT):
-        self.passages = stored.passages
-        self.bm25_weight = bm25_weight
-        self.facts = facts
-        self.manifest = stored.manifest
-        self.dense = stored.dense
-        self.by_id = {p.id: i for i, p in enumerate(self.passages)}
-        self.known_places = {place for p in self.passages for place in (*p.places, *p.article_places)}
-        self.articles = len({(p.source, p.article) for p in self.passages})
-        self.sources = {p.source for p in self.passages}
-        self._searcher: Searcher | None = None
-        self._lock = threading.Lock()
-
-    @property
-    def searcher(self) -> Searcher:
-        """The ranking over this state's passages; BM25 (jieba, a second or two) is built on first use."""
-        with self._lock:
-            if self._searcher is None:
-                self._searcher = Searcher(self.passages, BM25Index([p.index_text for p in self.passages]), self.dense,
-                                          self.bm25_weight)
-            return self._searcher
 
 
 class Engine:
@@ -304,11 +241,7 @@ class Engine:
         one, the article file is written last, and only then is the new state swapped in. On any failure
         the live state, the stored index and the corpus folder are as they were.
         """
-        name = name.strip()
-        if not re.fullmatch(r"[\w\-][\w\-. ]{0,119}", name):
-            raise ArticleError("the name may use letters, digits, '-', '_', '.' and spaces (at most 120)")
-        if not name.endswith(".txt"):
-            name += ".txt"
+        name = check_article_name(name)
         problem = article_text_problem(text)
         if problem:
             raise ArticleError(problem)
@@ -331,7 +264,7 @@ class Engine:
             stored.manifest = store.save(self.settings.index_dir, stored)
             try:
                 live.facts.add(new, manifest.corpus_fingerprint)
-                _write_new_file(path, data)
+                write_new_file(path, data)
             except (OSError, FactsError) as exc:
                 self._restore(live)
                 raise store.IndexWriteError(f"cannot write {path}: {getattr(exc, 'strerror', None) or exc}") from exc
@@ -346,37 +279,3 @@ class Engine:
                 live.facts.build(live.passages, live.manifest.corpus_fingerprint)
         except (store.IndexWriteError, FactsError) as exc:
             self.warn(f"could not restore the stored index ({exc}); it will be rebuilt at the next start")
-
-
-def article_text_problem(text: str) -> str | None:
-    """Why this text cannot be an article (the same rule as for files in the corpus folder), or None."""
-    if not isinstance(text, str) or not text.strip():
-        return "the article text is empty"
-    if "\x00" in text:
-        return "the article contains NUL characters (binary data?)"
-    try:
-        text.encode("utf-8")
-    except UnicodeEncodeError:
-        return "the article contains characters that are not valid Unicode (lone surrogates)"
-    return None
-
-
-def _write_new_file(path: Path, data: bytes) -> None:
-    """Create path with data, atomically (temp file + rename), failing if it exists."""
-    path.parent.mkdir(parents=True, exist_ok=True)
-    tmp = path.with_name(f".{path.name}.{os.getpid()}.tmp")
-    try:
-        tmp.write_bytes(data)
-        os.link(tmp, path)  # fails with FileExistsError instead of overwriting
-    finally:
-        tmp.unlink(missing_ok=True)
-
-
-def in_memory_searcher(texts: list[str], embedder, progress: bool = False) -> tuple[Searcher, list[Passage]]:
-    """A searcher over plain documents (one passage each), for external benchmarks; nothing is written."""
-    from retrieval.language.places import gazetteer
-
-    passages = [Passage(str(i), "benchmark", 0, len(t), t, None, gazetteer().find(t)[:3], [], i) for i, t in enumerate(texts)]
-    vectors = embedder.encode([p.index_text for p in passages], progress=progress)
-    return (Searcher(passages, BM25Index([p.index_text for p in passages]), DenseIndex.build(vectors),
-                     getattr(embedder, "bm25_weight", BM25_WEIGHT)), passages)

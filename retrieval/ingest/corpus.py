@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import hashlib
 import logging
+import os
 import re
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -289,3 +290,14 @@ def _article(source: SourceFile, index: int, head: list[Paragraph], body: list[P
     article = Article(source.name, index, headline, [p for p in body if p.text.text.strip()])
     article.places = gazetteer().main_places(headline or "", article.body)
     return article
+
+
+def write_new_file(path: Path, data: bytes) -> None:
+    """Create path with data, atomically (temp file + rename), failing if it exists."""
+    path.parent.mkdir(parents=True, exist_ok=True)
+    tmp = path.with_name(f".{path.name}.{os.getpid()}.tmp")
+    try:
+        tmp.write_bytes(data)
+        os.link(tmp, path)  # fails with FileExistsError instead of overwriting
+    finally:
+        tmp.unlink(missing_ok=True)

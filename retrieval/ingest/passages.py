@@ -5,7 +5,7 @@ from __future__ import annotations
 import hashlib
 from dataclasses import asdict, dataclass, field
 
-from retrieval.ingest.corpus import Article
+from retrieval.ingest.corpus import Article, SourceFile, split_articles
 from retrieval.ingest.text import MappedText, split_sentences
 from retrieval.language.places import gazetteer
 
@@ -121,3 +121,13 @@ def _passage(article: Article, group: list[tuple[MappedText, bool]], n: int) -> 
         article=article.index,
         runs=text.runs(),
     )
+
+
+def passages_of(files: list[SourceFile]) -> tuple[list[Passage], int]:
+    """All passages of the files and how many articles they came from."""
+    passages, articles = [], 0
+    for f in files:
+        for article in split_articles(f):
+            articles += 1
+            passages.extend(chunk_article(article))
+    return passages, articles

@@ -1,0 +1,53 @@
+"""The loaded index as one immutable snapshot: passages, vectors, manifest, facts, and (lazily) BM25."""
+
+from __future__ import annotations
+
+import threading
+
+from retrieval.facts import FactStore
+from retrieval.index import store
+from retrieval.index.bm25 import BM25Index
+from retrieval.index.dense import DenseIndex
+from retrieval.index.search import BM25_WEIGHT, Searcher
+from retrieval.ingest.passages import Passage
+
+
+class IndexState:
+    """One consistent, never-mutated view of the index: passages, vectors, manifest, and (lazily) BM25.
+
+    Searches take a reference to one state and use only it; an update builds a new state beside the
+    live one and swaps it in with a single assignment, so a reader never sees passages and vectors
+    of different sizes.
+    """
+
+    def __init__(self, stored: store.StoredIndex, facts: FactStore, bm25_weight: float = BM25_WEIGHT):
+        self.passages = stored.passages
+        self.bm25_weight = bm25_weight
+        self.facts = facts
+        self.manifest = stored.manifest
+        self.dense = stored.dense
+        self.by_id = {p.id: i for i, p in enumerate(self.passages)}
+        self.known_places = {place for p in self.passages for place in (*p.places, *p.article_places)}
+        self.articles = len({(p.source, p.article) for p in self.passages})
+        self.sources = {p.source for p in self.passages}
+        self._searcher: Searcher | None = None
+        self._lock = threading.Lock()
+
+    @property
+    def searcher(self) -> Searcher:
+        """The ranking over this state's passages; BM25 (jieba, a second or two) is built on first use."""
+        with self._lock:
+            if self._searcher is None:
+                self._searcher = Searcher(self.passages, BM25Index([p.index_text for p in self.passages]), self.dense,
+                                          self.bm25_weight)
+            return self._searcher
+
+
+def in_memory_searcher(texts: list[str], embedder, progress: bool = False) -> tuple[Searcher, list[Passage]]:
+    """A searcher over plain documents (one passage each), for external benchmarks; nothing is written."""
+    from retrieval.language.places import gazetteer
+
+    passages = [Passage(str(i), "benchmark", 0, len(t), t, None, gazetteer().find(t)[:3], [], i) for i, t in enumerate(texts)]
+    vectors = embedder.encode([p.index_text for p in passages], progress=progress)
+    return (Searcher(passages, BM25Index([p.index_text for p in passages]), DenseIndex.build(vectors),
+                     getattr(embedder, "bm25_weight", BM25_WEIGHT)), passages)
