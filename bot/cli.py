@@ -186,7 +186,7 @@ def serve(
 
 def _telegram_webhook(public_url: str, engine):
     """The Telegram bot as a route of the HTTP server (token from TELEGRAM_BOT_TOKEN)."""
-    from bot.telegram import (
+    from bot.telegram.app import (
         AllowListError,
         StartupError,
         TelegramWebhook,
@@ -238,7 +238,7 @@ def telegram(
     port: int = typer.Option(8443, help="Port for the standalone webhook server."),
 ):
     """Run the Telegram bot (token in TELEGRAM_BOT_TOKEN, from the environment or .env)."""
-    from bot.telegram import AllowListError, StartupError, TokenError, run
+    from bot.telegram.app import AllowListError, StartupError, TokenError, run
     from embeddings import EmbedderError
     from retrieval.engine import CorpusError
 

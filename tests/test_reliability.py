@@ -228,14 +228,14 @@ def test_half_open_connections_are_closed(engine):
 
 @pytest.mark.parametrize("raw", ["@mygroup", "1001;2002", "1001, abc"])
 def test_unreadable_allow_list_is_an_error(raw):
-    from bot.telegram import AllowListError, allowed_chats
+    from bot.telegram.app import AllowListError, allowed_chats
 
     with pytest.raises(AllowListError, match="TELEGRAM_ALLOWED_CHATS"):
         allowed_chats(raw)
 
 
 def test_allow_list_spellings():
-    from bot.telegram import allowed_chats
+    from bot.telegram.app import allowed_chats
 
     assert allowed_chats("1001, -1002 1003") == {1001, -1002, 1003}
     assert allowed_chats(" ") is None
@@ -408,7 +408,7 @@ def test_control_characters_never_reach_the_log(writable, caplog):
 
 
 def test_webhook_rejects_a_body_that_is_not_an_object(engine):
-    from bot.telegram import TelegramWebhook, build_application
+    from bot.telegram.app import TelegramWebhook, build_application
 
     fake = FakeTelegram(TOKEN)
     bot_api = LiveServer(fake.app).start()

@@ -13,7 +13,7 @@ from html.parser import HTMLParser
 import pytest
 
 from bot.logs import configure_logging
-from bot.telegram import TokenError, build_application, load_token
+from bot.telegram.app import TokenError, build_application, load_token
 from bot.telegram.format import answer_messages, pack
 from tests.fake_telegram import FakeTelegram
 from tests.http_server import LiveServer
@@ -288,7 +288,7 @@ def test_webhook_route_on_the_http_server(fake, engine):
     import httpx
 
     from bot.http import create_app
-    from bot.telegram import TelegramWebhook
+    from bot.telegram.app import TelegramWebhook
 
     hook = TelegramWebhook(build_application(TOKEN, engine, base_url=f"{fake.url}/bot"), "https://example.org/", "s3cret")
     live = LiveServer(create_app(engine, extensions=[hook])).start()
