@@ -177,14 +177,14 @@ class Engine:
         return self._search(self.state, check_question(question), top_k, mode)
 
     def _search(self, state: IndexState, question: str, top_k: int, mode: str, analysis=None) -> list[Hit]:
-        from retrieval.answering.question import analyse, search_text
+        from retrieval.answering.question import analyse
 
         analysis = analysis or analyse(question)
-        # The model reads the question as asked (a multilingual one reads English); the word index gets
-        # the articles' words for an English question (Qijiang → 綦江, work resumption → 复工).
+        # The model reads the question as asked (a multilingual one reads English); the word index reads the
+        # analysed text, which gives an English question the articles' words (Qijiang → 綦江, work resumption → 复工).
         vector = self.embedder.encode_query(question) if mode != "bm25" else None
         context = QueryContext(tuple(analysis.places), tuple(analysis.metrics))
-        return state.searcher.rank(search_text(question), vector, mode=mode, top_k=top_k, context=context)
+        return state.searcher.rank(analysis.simplified, vector, mode=mode, top_k=top_k, context=context)
 
     def ask(self, question: str, top_k: int = 5, mode: str = "hybrid"):
         """The Answer to a question: numbers traced to cited passages, or an honest abstention.

@@ -161,14 +161,6 @@ def english_to_chinese(text: str) -> list[str]:
     return list(dict.fromkeys(found + [p for p in gazetteer().find(text) if p not in GENERIC]))
 
 
-def search_text(question: str) -> str:
-    """What the word index is searched with: an English question gains the articles' words for it."""
-    simplified = simplify(question)
-    if not ENGLISH_WORD.search(simplified):
-        return question
-    return " ".join([question, *english_to_chinese(simplified)])
-
-
 def analyse(question: str) -> QuestionAnalysis:
     """Read a question: its slots (answer type, unit, words), places and year."""
     simplified = simplify(question)
