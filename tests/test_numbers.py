@@ -137,7 +137,7 @@ def test_nearest_place_is_the_subject():
     text = "到3月13日,南岸区、经开区纳入市上统计的10人以上企业已开工4307户,复工率99.26%。"
     rate = next(m for m in extract_numbers(text, ["南岸", "重庆经开区"]) if m.text == "99.26%")
     assert rate.metric == "复工率" and rate.subject in ("南岸", "重庆经开区")
-    assert {"南岸", "重庆经开区"} <= set(rate.extras["places"])
+    assert {"南岸", "重庆经开区"} <= set(rate.context.places)
 
 
 @pytest.mark.parametrize("numeral,value", [("三十五", 35), ("十二点五", 12.5), ("6,481", 6481), ("千", 1000), ("两", 2)])

@@ -123,9 +123,9 @@ def features(mention: NumberMention, rank: int, hit: Hit, top: float, slot: Slot
     text = simplify_chars(hit.passage.text).lower()
     window = text[max(0, mention.start - WINDOW):mention.end + WINDOW]
     q_bigrams = _bigrams(" ".join(slot.words) or slot.text)
-    sentence = _with_metrics(simplify_chars(mention.extras.get("sentence", "") or window).lower())
-    clause = _with_metrics(simplify_chars(" ".join([mention.label or "", mention.extras.get("lead", ""),
-                                                    mention.extras.get("after", "")])).lower())
+    sentence = _with_metrics(simplify_chars(mention.context.sentence or window).lower())
+    clause = _with_metrics(simplify_chars(" ".join([mention.label or "", mention.context.lead,
+                                                    mention.context.after])).lower())
     positions = [(i, w) for w in slot.words for i in _positions(text, w)]
     distances = [abs(i - mention.start) for i, _ in positions]
     sentence_start, _ = sentence_bounds(text, mention.start, stops=CLAUSE_STOPS)
@@ -133,7 +133,7 @@ def features(mention: NumberMention, rank: int, hit: Hit, top: float, slot: Slot
     whole = _bigrams(asked_about(slot.text))
     unit_match = bool(slot.measure) and (slot.measure == mention.unit or slot.measure in mention.text)
     after = text[mention.end:mention.end + NOUN_SPAN]
-    places = {mention.subject, *mention.extras.get("places", [])} - {None}
+    places = {mention.subject, *mention.context.places} - {None}
     wanted_type = slot.answer_type not in ("entity", "yesno")
     matches = _type_match(mention, slot)
     return [

@@ -68,6 +68,17 @@ _DATE_LEAD = re.compile(r"截至|截止|截止到|到|至")
 
 
 @dataclass
+class MentionContext:
+    """The words around a number, for matching questions against: its clause before and after it, its
+    sentence, and the places that sentence names."""
+
+    lead: str = ""
+    after: str = ""
+    sentence: str = ""
+    places: list[str] = field(default_factory=list)
+
+
+@dataclass
 class NumberMention:
     """One number in a text: where it is, what it is worth, and what it measures."""
 
@@ -83,12 +94,12 @@ class NumberMention:
     metric: str | None = None
     subject: str | None = None
     date: str | None = None
-    extras: dict = field(default_factory=dict)
+    context: MentionContext = field(default_factory=MentionContext)
 
     def to_dict(self, citation: int | None = None) -> dict:
-        """The contract's number object (metric and extras are internal)."""
+        """The contract's number object (metric and context are internal)."""
         data = asdict(self)
-        for key in ("start", "end", "metric", "extras"):
+        for key in ("start", "end", "metric", "context"):
             data.pop(key)
         if citation is not None:
             data["citation"] = citation
@@ -265,16 +276,6 @@ def _clause_after(text: str, end: int, limit: int = 16) -> str:
     return rest[0] if rest else ""
 
 
-def _first_word(text: str) -> str:
-    """The word a number counts: the first word after it (541个单位 → 单位; 58%的银行 → 银行)."""
-    from retrieval.language.tokenizer import jieba_tokenizer
-
-    jieba = jieba_tokenizer()
-    text = text.lstrip("的")
-    m = re.match(r"[\u4e00-\u9fff]+", text)
-    return jieba.lcut(m.group())[0] if m else ""
-
-
 def _sentence_of(text: str, position: int) -> str:
     """The sentence around position."""
     first, stop = sentence_bounds(text, position, stops=CLAUSE_STOPS)
@@ -285,7 +286,7 @@ def _label(text: str, mention: NumberMention, previous_end: int) -> tuple[str | 
     """What the number measures: the metric named just before it in its clause, else the clause's noun."""
     lead = _clause_before(text, mention.start)
     lead = lead[max(0, len(lead) - (mention.start - previous_end)):] if mention.start - previous_end < len(lead) else lead
-    mention.extras["lead"] = lead  # the whole clause before the number, for matching questions against
+    mention.context.lead = lead  # the whole clause before the number, for matching questions against
     found = last_metric(lead)
     if not found:
         sentence_start, _ = sentence_bounds(text, mention.start, stops=CLAUSE_STOPS)
@@ -384,10 +385,9 @@ def extract_numbers(text: str, article_places: list[str] | None = None, headline
             m.label, m.metric = _label(text, m, previous_end)
             m.subject = subject_of(text, m.start)
             m.date = _date_for(text, m, dates)
-            m.extras["places"] = subject_of.places(text, m.start)
-            m.extras["after"] = _clause_after(text, m.end)
-            m.extras["after_near"] = _first_word(m.extras["after"])
-            m.extras["sentence"] = _sentence_of(text, m.start)
+            m.context.places = subject_of.places(text, m.start)
+            m.context.after = _clause_after(text, m.end)
+            m.context.sentence = _sentence_of(text, m.start)
         previous_end = m.end
     return mentions
 
@@ -407,7 +407,7 @@ def mentions_of_passage(passage) -> list[NumberMention]:
     """The number mentions of a passage, extracted once per passage text and cached; callers get copies,
     so nothing a caller changes reaches the next caller."""
     found = _cached_mentions(passage.text, tuple(passage.article_places), passage.headline)
-    return [replace(m, extras=dict(m.extras)) for m in found]
+    return [replace(m, context=replace(m.context, places=list(m.context.places))) for m in found]
 
 
 def _inside_word(text: str, mention: NumberMention) -> bool:
