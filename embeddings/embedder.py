@@ -15,7 +15,7 @@ log = logging.getLogger(__name__)
 # Importing that package would load the model and need ``meutils``, so only its folder is located.
 _BUNDLED_PACKAGE = "embedding"
 _BUNDLED_MODEL_DIR = "m3e-small"
-BUNDLED_LICENCE = "research, non-commercial use (M3E model card)"
+FOLDER_LICENCE = "see the model folder's licence"
 
 
 class EmbedderError(RuntimeError):
@@ -36,14 +36,16 @@ def default_model_path() -> Path:
 class Embedder:
     """Encodes text with a sentence-transformers model loaded once, offline, on the CPU."""
 
-    def __init__(self, model_path: str | Path | None = None, batch_size: int = 32):
-        """model_path: a sentence-transformers folder (None: the bundled m3e-small)."""
+    def __init__(self, model_path: str | Path | None = None, batch_size: int = 32, licence: str = FOLDER_LICENCE,
+                 bm25_weight: float | None = None):
+        """model_path: a sentence-transformers folder (None: the bundled m3e-small); licence and bm25_weight
+        as the registry declares them (None: the search's default weight)."""
         self.path = Path(model_path) if model_path else default_model_path()
         if not (self.path / "config.json").is_file():
             raise EmbedderError(f"no sentence-transformers model in {self.path} (config.json missing)")
         self.name = self.path.name
-        self.licence = BUNDLED_LICENCE if model_path is None else "see the model folder's licence"
-        self.bm25_weight = 0.9  # swept on tests/data/questions.jsonl for m3e-small (benchmarks/models.py)
+        self.licence = licence
+        self.bm25_weight = bm25_weight
         self.batch_size = batch_size
         self._model = None
         self._lock = threading.Lock()

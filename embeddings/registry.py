@@ -9,7 +9,7 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Callable
 
-from embeddings.embedder import BUNDLED_LICENCE, Embedder, EmbedderError
+from embeddings.embedder import FOLDER_LICENCE, Embedder, EmbedderError
 
 
 @dataclass(frozen=True)
@@ -18,24 +18,24 @@ class Backend:
 
     name: str
     licence: str
-    make: Callable[[], object]
+    make: Callable[["Backend"], object]  # builds the embedder, handing it this licence and weight
     # BM25's share of the fused score, fitted for this model on tests/data/questions.jsonl (training) by
     # benchmarks/models.py (fitted_weight); the held-out files and DRCD are never used for it.
     bm25_weight: float
 
 
-def _m3e() -> Embedder:
-    return Embedder(None)
+def _m3e(backend: Backend) -> Embedder:
+    return Embedder(None, licence=backend.licence, bm25_weight=backend.bm25_weight)
 
 
-def _use():
+def _use(backend: Backend):
     from embeddings.use import UseEmbedder
 
-    return UseEmbedder()
+    return UseEmbedder(licence=backend.licence, bm25_weight=backend.bm25_weight)
 
 
 BACKENDS = {
-    "m3e-small": Backend("m3e-small", BUNDLED_LICENCE, _m3e, 0.9),
+    "m3e-small": Backend("m3e-small", "research, non-commercial use (M3E model card)", _m3e, 0.9),
     "use-multilingual": Backend("use-multilingual", "Apache-2.0", _use, 0.6),
 }
 DEFAULT = "m3e-small"  # see README: use-multilingual passes the retrieval bounds but costs answer accuracy
@@ -50,13 +50,8 @@ def load_embedder(model: str | Path | None = None):
     spec = str(model) if model else DEFAULT
     backend = BACKENDS.get(spec)
     if backend is not None:
-        embedder = backend.make()
-        embedder.licence, embedder.bm25_weight = backend.licence, backend.bm25_weight
-        return embedder
+        return backend.make(backend)
     path = Path(spec).expanduser()
     if not path.exists():
         raise EmbedderError(f"unknown model {spec!r}: use one of {', '.join(BACKENDS)} or a sentence-transformers folder")
-    embedder = Embedder(path)
-    embedder.licence = "see the model folder's licence"
-    embedder.bm25_weight = FOLDER_WEIGHT
-    return embedder
+    return Embedder(path, licence=FOLDER_LICENCE, bm25_weight=FOLDER_WEIGHT)

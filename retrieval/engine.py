@@ -12,7 +12,7 @@ from retrieval.config import Settings
 from retrieval.facts import FactsError, FactStore
 from retrieval.index import store
 from retrieval.index.dense import DenseIndex
-from retrieval.index.search import Hit, QueryContext, Searcher
+from retrieval.index.search import BM25_WEIGHT, Hit, QueryContext, Searcher
 from retrieval.index.state import IndexState, in_memory_searcher
 from retrieval.ingest.corpus import SourceFile, read_corpus, write_new_file
 from retrieval.ingest.passages import Passage, passages_of
@@ -147,7 +147,7 @@ class Engine:
                 facts.build(stored.passages, stored.manifest.corpus_fingerprint)
             except FactsError as exc:
                 raise store.IndexWriteError(str(exc)) from exc
-        state = IndexState(stored, facts, self.embedder.bm25_weight)
+        state = IndexState(stored, facts, getattr(self.embedder, "bm25_weight", None) or BM25_WEIGHT)
         self._state = state
         return BuildReport(reason is not None, reason, state.articles, len(state.passages),
                            time.perf_counter() - started)

@@ -15,10 +15,10 @@ SEEDS = REPO / "seeds"
 
 @pytest.fixture(scope="session")
 def embedder():
-    """The bundled m3e-small model, loaded once."""
-    from embeddings import Embedder
+    """The bundled m3e-small model as the registry declares it, loaded once."""
+    from embeddings import load_embedder
 
-    return Embedder()
+    return load_embedder("m3e-small")
 
 
 @pytest.fixture(scope="session")

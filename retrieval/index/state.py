@@ -50,4 +50,4 @@ def in_memory_searcher(texts: list[str], embedder, progress: bool = False) -> tu
     passages = [Passage(str(i), "benchmark", 0, len(t), t, None, gazetteer().find(t)[:3], [], i) for i, t in enumerate(texts)]
     vectors = embedder.encode([p.index_text for p in passages], progress=progress)
     return (Searcher(passages, BM25Index([p.index_text for p in passages]), DenseIndex.build(vectors),
-                     getattr(embedder, "bm25_weight", BM25_WEIGHT)), passages)
+                     getattr(embedder, "bm25_weight", None) or BM25_WEIGHT), passages)
