@@ -39,20 +39,24 @@ def config():
 def _engine(progress: bool = True, rebuild: bool = False):
     """Open the engine, building the index first if needed; exit cleanly on failure."""
     from embeddings import EmbedderError
-    from retrieval.engine import CorpusError, Engine
+    from retrieval.engine import CorpusError, Engine, StoreError
 
     engine = Engine(config().engine(), warn=lambda message: err.print(f"[yellow]warning:[/] {message}"))
     try:
         report = engine.open(rebuild=rebuild, progress=progress)
-    except (EmbedderError, CorpusError) as exc:
+    except (EmbedderError, CorpusError, StoreError) as exc:
         err.print(f"[red]error:[/] {exc}", highlight=False)
         raise typer.Exit(EXIT_FAILURE)
     except OSError as exc:
         err.print(f"[red]error:[/] cannot read or write the index: {exc}")
         raise typer.Exit(EXIT_FAILURE)
     if report.rebuilt:
+        embedded = ""
+        if report.embedded is not None:
+            rate = report.embedded / report.seconds_embedding if report.seconds_embedding else 0.0
+            embedded = f" ({report.embedded} embedded now, {rate:.1f} passages/s)"
         err.print(f"built the index ({report.reason}): {report.articles} articles, "
-                  f"{report.passages} passages in {report.seconds:.1f} s")
+                  f"{report.passages} passages{embedded} in {report.seconds:.1f} s")
     return engine
 
 
@@ -64,7 +68,10 @@ def index(rebuild: bool = typer.Option(False, "--rebuild", help="Rebuild even wh
     started = time.perf_counter()
     engine = _engine(rebuild=rebuild)
     manifest = engine.manifest
-    out.print(f"index: {engine.settings.index_dir}")
+    milvus = engine.settings.milvus
+    where = (f"Milvus {'Lite ' if milvus.embedded else ''}{milvus.uri}, collection {milvus.collection}"
+             if milvus else engine.settings.index_dir)
+    out.print(f"index: {where}")
     out.print(f"{engine.articles} articles, {len(engine.passages)} passages, model {manifest.model} "
               f"({manifest.dimension}-dim; licence: {engine.model_licence}), built {manifest.built_at}; "
               f"{time.perf_counter() - started:.1f} s")
@@ -240,14 +247,14 @@ def telegram(
     """Run the Telegram bot (token in TELEGRAM_BOT_TOKEN, from the environment or .env)."""
     from bot.telegram.app import AllowListError, StartupError, TokenError, run
     from embeddings import EmbedderError
-    from retrieval.engine import CorpusError
+    from retrieval.engine import CorpusError, StoreError
 
     try:
         run(config().telegram(), config().engine(), webhook_url=webhook_url, port=port)
     except (TokenError, AllowListError) as exc:
         err.print(f"error: {exc}", highlight=False)
         raise typer.Exit(EXIT_BAD_INPUT)
-    except (StartupError, CorpusError, EmbedderError) as exc:
+    except (StartupError, CorpusError, EmbedderError, StoreError) as exc:
         err.print(f"error: {exc}", highlight=False)
         raise typer.Exit(EXIT_FAILURE)
 

@@ -9,6 +9,11 @@ other module reads the environment.
 | NEWSQA_CORPUS | seeds/ | folder of .txt articles |
 | NEWSQA_INDEX_DIR | var/index/ | where the index, passages, manifest and facts live |
 | NEWSQA_MODEL | m3e-small | a backend name (m3e-small, use-multilingual) or a sentence-transformers folder |
+| NEWSQA_STORE | faiss | where passages are searched: faiss (in process) or milvus |
+| NEWSQA_MILVUS_URI | <index dir>/milvus.db | a file path (Milvus Lite, embedded) or http://host:19530 (a server) |
+| NEWSQA_MILVUS_TOKEN | unset | user:password or an API key for a Milvus server |
+| NEWSQA_MILVUS_COLLECTION | newsqa | the collection (its manifest lives in <name>_meta) |
+| NEWSQA_MILVUS_INDEX | FLAT | the vector index type (HNSW, IVF_FLAT… on a server; Lite takes FLAT, IVF_FLAT, AUTOINDEX) |
 | NEWSQA_API_KEY | unset | required for writes over HTTP |
 | NEWSQA_API_KEY_READS | false | also for reads (1/true/yes/on or 0/false/no/off) |
 | TELEGRAM_BOT_TOKEN | unset | the bot's token |
@@ -46,13 +51,33 @@ def parse_flag(name: str, value: str | None) -> bool:
     raise ConfigError(f"{name}={value!r} is not a yes/no value (use 1/true/yes/on or 0/false/no/off)")
 
 
+STORES = ("faiss", "milvus")
+
+
+@dataclass(frozen=True)
+class MilvusSettings:
+    """Where the Milvus store lives and how its vectors are indexed."""
+
+    uri: str  # a local path → Milvus Lite (embedded); http(s)://host:19530 → a Milvus server or cluster
+    token: str | None = None
+    collection: str = "newsqa"
+    index_type: str = "FLAT"  # a server may use HNSW, IVF_FLAT…; Milvus Lite accepts FLAT, IVF_FLAT, AUTOINDEX
+
+    @property
+    def embedded(self) -> bool:
+        """True for Milvus Lite (a file path), False for a server URL."""
+        return not self.uri.startswith(("http://", "https://", "tcp://", "unix:"))
+
+
 @dataclass(frozen=True)
 class Settings:
-    """What the engine needs: where the corpus and the index live, and which model to embed with."""
+    """What the engine needs: where the corpus and the index live, which model embeds, which store searches."""
 
     corpus_dir: Path
     index_dir: Path
     model: str | None = None  # a backend name or a model folder; None: the default backend
+    store: str = "faiss"
+    milvus: MilvusSettings | None = None  # set when store == "milvus"
 
     @classmethod
     def from_env(cls) -> "Settings":
@@ -92,6 +117,11 @@ class Config(BaseSettings):
     corpus_dir: Path = Field(REPO_ROOT / "seeds", alias="NEWSQA_CORPUS")
     index_dir: Path = Field(REPO_ROOT / "var" / "index", alias="NEWSQA_INDEX_DIR")
     model: str | None = Field(None, alias="NEWSQA_MODEL")
+    store: str = Field("faiss", alias="NEWSQA_STORE")
+    milvus_uri: str | None = Field(None, alias="NEWSQA_MILVUS_URI")
+    milvus_token: SecretStr | None = Field(None, alias="NEWSQA_MILVUS_TOKEN")
+    milvus_collection: str = Field("newsqa", alias="NEWSQA_MILVUS_COLLECTION", pattern=r"^[A-Za-z_][A-Za-z0-9_]{0,200}$")
+    milvus_index: str = Field("FLAT", alias="NEWSQA_MILVUS_INDEX", pattern=r"^[A-Z_]{2,32}$")
     api_key: SecretStr | None = Field(None, alias="NEWSQA_API_KEY")
     api_key_reads: str | None = Field(None, alias="NEWSQA_API_KEY_READS")
     telegram_bot_token: SecretStr | None = Field(None, alias="TELEGRAM_BOT_TOKEN")
@@ -99,16 +129,29 @@ class Config(BaseSettings):
     telegram_api_base_url: str = Field(DEFAULT_TELEGRAM_API, alias="TELEGRAM_API_BASE_URL")
     telegram_webhook_secret: SecretStr | None = Field(None, alias="TELEGRAM_WEBHOOK_SECRET")
 
-    @field_validator("corpus_dir", "index_dir", "model", mode="before")
+    @field_validator("corpus_dir", "index_dir", "model", "milvus_uri", mode="before")
     @classmethod
     def _empty_is_default(cls, value):
         return None if value == "" else value
+
+    @field_validator("store", mode="before")
+    @classmethod
+    def _known_store(cls, value):
+        value = (value or "faiss").strip().lower()
+        if value not in STORES:
+            raise ValueError(f"NEWSQA_STORE={value!r} is not one of {', '.join(STORES)}")
+        return value
 
     def engine(self) -> Settings:
         """The engine's part."""
         corpus = self.corpus_dir.expanduser() if self.corpus_dir else REPO_ROOT / "seeds"
         index = self.index_dir.expanduser() if self.index_dir else REPO_ROOT / "var" / "index"
-        return Settings(corpus, index, self.model or None)
+        milvus = None
+        if self.store == "milvus":
+            token = self.milvus_token.get_secret_value() if self.milvus_token else None
+            milvus = MilvusSettings(self.milvus_uri or str(index / "milvus.db"), token or None,
+                                    self.milvus_collection, self.milvus_index)
+        return Settings(corpus, index, self.model or None, self.store, milvus)
 
     def api(self) -> ApiSettings:
         """The HTTP API's part (ConfigError for an unreadable NEWSQA_API_KEY_READS)."""

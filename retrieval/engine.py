@@ -12,6 +12,7 @@ from retrieval.config import Settings
 from retrieval.facts import FactsError, FactStore
 from retrieval.index import store
 from retrieval.index.dense import DenseIndex
+from retrieval.index.milvus import MilvusStoreError as StoreError
 from retrieval.index.search import BM25_WEIGHT, Hit, QueryContext, Searcher
 from retrieval.index.state import IndexState, in_memory_searcher
 from retrieval.ingest.corpus import SourceFile, read_corpus, write_new_file
@@ -28,7 +29,7 @@ from retrieval.validation import (
 
 # The façade's public names: faces import the engine and its typed errors from here.
 __all__ = ["MAX_QUESTION_CHARS", "ArticleError", "BuildReport", "CorpusError", "DuplicateArticle", "Engine",
-           "QuestionError", "check_question", "in_memory_searcher", "passages_of"]
+           "QuestionError", "StoreError", "check_question", "in_memory_searcher", "passages_of"]
 
 log = logging.getLogger(__name__)
 
@@ -46,6 +47,8 @@ class BuildReport:
     articles: int
     passages: int
     seconds: float
+    embedded: int | None = None  # passages embedded in this run (None: the whole index, when rebuilt)
+    seconds_embedding: float = 0.0
 
 
 class Engine:
@@ -57,6 +60,7 @@ class Engine:
         self.warn = warn
         self._state: IndexState | None = None
         self._write_lock = threading.Lock()
+        self._milvus = None  # the MilvusStore, opened once when settings.store == "milvus"
 
     @property
     def embedder(self):
@@ -66,6 +70,21 @@ class Engine:
 
             self._embedder = load_embedder(self.settings.model)
         return self._embedder
+
+    @property
+    def milvus(self):
+        """The Milvus store (connected on first use); only when NEWSQA_STORE=milvus."""
+        if self._milvus is None:
+            from retrieval.index.milvus import MilvusStore
+
+            self._milvus = MilvusStore(self.settings.milvus)
+        return self._milvus
+
+    def close(self) -> None:
+        """Release the store's connection (Milvus Lite's embedded server stops with it)."""
+        if self._milvus is not None:
+            self._milvus.close()
+            self._milvus = None
 
     @property
     def model_licence(self) -> str:
@@ -126,6 +145,8 @@ class Engine:
         """
         started = time.perf_counter()
         files = self._read_corpus()
+        if self.settings.store == "milvus":
+            return self._open_milvus(files, rebuild, progress, started)
         fingerprint = store.corpus_fingerprint(files)
         folder = self.settings.index_dir
         manifest = store.read_manifest(folder)
@@ -141,16 +162,45 @@ class Engine:
                 self.warn(f"index at {folder}: {reason}; rebuilding")
         if stored is None:
             stored = self._build(files, fingerprint, progress)
-        facts = FactStore(folder)
+        state = IndexState(stored, self._facts(stored), self._bm25_weight)
+        self._state = state
+        return BuildReport(reason is not None, reason, state.articles, len(state.passages),
+                           time.perf_counter() - started)
+
+    @property
+    def _bm25_weight(self) -> float:
+        return getattr(self.embedder, "bm25_weight", None) or BM25_WEIGHT
+
+    def _facts(self, stored: store.StoredIndex) -> FactStore:
+        """The facts table beside the index, rebuilt when it is not of this corpus."""
+        facts = FactStore(self.settings.index_dir)
         if not facts.current(stored.manifest.corpus_fingerprint):
             try:
                 facts.build(stored.passages, stored.manifest.corpus_fingerprint)
             except FactsError as exc:
                 raise store.IndexWriteError(str(exc)) from exc
-        state = IndexState(stored, facts, getattr(self.embedder, "bm25_weight", None) or BM25_WEIGHT)
+        return facts
+
+    def _milvus_state(self, stored: store.StoredIndex, facts: FactStore) -> IndexState:
+        from retrieval.index.milvus_search import MilvusSearcher
+
+        milvus = self.milvus
+        return IndexState(stored, facts, self._bm25_weight,
+                          make_searcher=lambda passages: MilvusSearcher(passages, milvus, self._bm25_weight))
+
+    def _open_milvus(self, files: list[SourceFile], rebuild: bool, progress: bool, started: float) -> BuildReport:
+        """Bring the Milvus collection in step with the corpus (embedding only new or changed files) and load it."""
+        from retrieval.index.milvus_sync import sync
+
+        report = sync(self.milvus, files, self.embedder, self._encode, rebuild, progress)  # sync shows its own progress
+        stored = store.StoredIndex(report.manifest, report.passages, None)
+        state = self._milvus_state(stored, self._facts(stored))
         self._state = state
-        return BuildReport(reason is not None, reason, state.articles, len(state.passages),
-                           time.perf_counter() - started)
+        if report.embedded and report.seconds_embedding > 0:
+            log.info("embedded %d passages at %.1f passages/s", report.embedded,
+                     report.embedded / report.seconds_embedding)
+        return BuildReport(report.reason is not None, report.reason, state.articles, len(state.passages),
+                           time.perf_counter() - started, report.embedded, report.seconds_embedding)
 
     def _build(self, files: list[SourceFile], fingerprint: str, progress: bool) -> store.StoredIndex:
         passages, _ = passages_of(files)
@@ -197,7 +247,7 @@ class Engine:
         analysis = analyse(question)
         state = self.state  # one snapshot for the whole question, whatever is added meanwhile
         hits = self._search(state, question, top_k, mode, analysis)
-        return read(question, hits, state.known_places, state.searcher.bm25.word_weight, facts=state.facts,
+        return read(question, hits, state.known_places, state.searcher.word_weight, facts=state.facts,
                     passage_of=lambda pid: state.passages[state.by_id[pid]], analysis=analysis)
 
     def facts(self, metric: str | None = None, place: str | None = None, kind: str | None = None,
@@ -255,6 +305,8 @@ class Engine:
             path = self.settings.corpus_dir / name
             if path.exists() or name in live.sources:
                 raise DuplicateArticle(f"an article named {name} already exists")
+            if self.settings.store == "milvus":
+                return self._add_to_milvus(live, source, new, path, data)
             dense = live.dense.copy()
             dense.add(self._encode(new))
             files = read_corpus(self.settings.corpus_dir, warn=self.warn) + [source]
@@ -270,6 +322,32 @@ class Engine:
                 raise store.IndexWriteError(f"cannot write {path}: {getattr(exc, 'strerror', None) or exc}") from exc
             self._state = IndexState(stored, live.facts, live.bm25_weight)
             return new
+
+    def _add_to_milvus(self, live: IndexState, source: SourceFile, new: list[Passage], path, data: bytes) -> list[Passage]:
+        """add_article on Milvus: rows in, manifest, facts, then the file; on failure the rows come out again."""
+        from retrieval.index.milvus_sync import record
+
+        milvus = self.milvus
+        files = read_corpus(self.settings.corpus_dir, warn=self.warn) + [source]
+        try:
+            milvus.delete_source(source.name)
+            milvus.insert(new, self._encode(new))
+            milvus.flush()
+            manifest = record(milvus, live.manifest, files, source, len(live.passages) + len(new))
+            live.facts.add(new, manifest.corpus_fingerprint)
+            write_new_file(path, data)
+        except (OSError, FactsError, StoreError) as exc:
+            try:
+                milvus.delete_source(source.name)
+                record(milvus, live.manifest, files[:-1], None, len(live.passages))
+                if not live.facts.current(live.manifest.corpus_fingerprint):
+                    live.facts.build(live.passages, live.manifest.corpus_fingerprint)
+            except (StoreError, FactsError) as again:
+                self.warn(f"could not undo the partial add ({again}); the next start brings Milvus in step")
+            raise store.IndexWriteError(f"cannot add {source.name}: {getattr(exc, 'strerror', None) or exc}") from exc
+        stored = store.StoredIndex(manifest, live.passages + new, None)
+        self._state = self._milvus_state(stored, live.facts)
+        return new
 
     def _restore(self, live: IndexState) -> None:
         """Put the live state back on disk after a failed add (best effort: a mismatch means a rebuild)."""

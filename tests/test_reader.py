@@ -57,9 +57,9 @@ def test_a_number_the_question_states_is_flagged_and_not_the_answer(tiny_corpus)
     hits = searcher.rank(question, None, mode="bm25", top_k=2)
     analysis = analyse(question)
     found = {c.mention.text: c.features[FEATURES.index("in_question")]
-             for c in candidates(analysis, analysis.slots[0], hits, searcher.bm25.word_weight)}
+             for c in candidates(analysis, analysis.slots[0], hits, searcher.word_weight)}
     assert found["6.5"] == 1.0 and found["80"] == 0.0
-    answer = read(question, hits, set(), searcher.bm25.word_weight)
+    answer = read(question, hits, set(), searcher.word_weight)
     assert not answer.readings or answer.readings[0].mention.text != "6.5"
 
 
@@ -69,7 +69,7 @@ def test_benchmark_corpus_knows_the_places_its_articles_name(tiny_corpus):
     assert known_places(passages) == {"香港"}
     question = "轻艇水球在哪一年引入香港？"
     answer = read(question, searcher.rank(question, None, mode="bm25", top_k=2), known_places(passages),
-                  searcher.bm25.word_weight)
+                  searcher.word_weight)
     assert "没有提到香港" not in answer.answer
 
 

@@ -11,7 +11,7 @@ from fastapi.responses import JSONResponse
 from starlette.exceptions import HTTPException as StarletteHTTPException
 
 from bot.http.schemas import ErrorOut
-from retrieval.engine import ArticleError, DuplicateArticle, QuestionError
+from retrieval.engine import ArticleError, DuplicateArticle, QuestionError, StoreError
 from retrieval.index.store import IndexWriteError
 
 log = logging.getLogger("newsqa.http")
@@ -22,6 +22,7 @@ STATUS_OF = [
     (ArticleError, 422, None),
     (QuestionError, 422, None),
     (IndexWriteError, 507, "the article was not added"),
+    (StoreError, 503, "the search store is unavailable"),
 ]
 
 

@@ -130,7 +130,7 @@ def answer_benchmark(folder: Path, name: str, articles: int = 100, left_out: int
     for q in inside + outside:
         hits = searcher.rank(q.question, None, mode="bm25", top_k=top_k)
         started = time.perf_counter()
-        answer = read(q.question, hits, known, searcher.bm25.word_weight)
+        answer = read(q.question, hits, known, searcher.word_weight)
         times.append((time.perf_counter() - started) * 1000)
         if q in outside:
             figures["refused_left_out"] += not answer.answerable

@@ -76,10 +76,10 @@ def external_examples(folder: Path, name: str, keep: float) -> list[Example]:
         hits = searcher.rank(q.question, None, mode="bm25", top_k=TOP_K)
         analysis = analyse(q.question)
         slot = analysis.slots[0]
-        cands = candidates(analysis, slot, hits, searcher.bm25.word_weight)
+        cands = candidates(analysis, slot, hits, searcher.word_weight)
         answerable = q.context in inside
         labels = [int(answerable and mention_matches(c.mention, q.value)) for c in cands]
-        out.append(Example(name, cands, labels, hits, slot, searcher.bm25.word_weight, answerable))
+        out.append(Example(name, cands, labels, hits, slot, searcher.word_weight, answerable))
     return out
 
 
@@ -90,7 +90,7 @@ def seed_examples(path: Path) -> list[Example]:
 
     engine = Engine()
     engine.open()
-    weight = engine.searcher.bm25.word_weight
+    weight = engine.searcher.word_weight
     out = []
     for q in load_questions(path):
         analysis = analyse(q.question)

@@ -10,6 +10,27 @@ import numpy as np
 from retrieval.language.tokenizer import tokenize
 
 
+class TermWeights:
+    """How telling each word is, from how many passages contain it (document frequencies)."""
+
+    def __init__(self, documents: list[list[str]]):
+        self._size = len(documents)
+        self._df = Counter(token for doc in documents for token in set(doc))
+
+    @classmethod
+    def of_texts(cls, texts: list[str]) -> "TermWeights":
+        """Document frequencies of the texts' tokens."""
+        return cls([tokenize(t) for t in texts])
+
+    def idf(self, word: str) -> float:
+        """log(1 + N / (df + 1)), df counted over passages containing the word as a token."""
+        return math.log(1.0 + self._size / (self._df.get(word, 0) + 1.0))
+
+    def word_weight(self, word: str) -> float:
+        """A question word's weight for matching: its length times its IDF (rare, long words say most)."""
+        return len(word) * self.idf(word)
+
+
 class BM25Index:
     """BM25 scores for every passage, from a sparse term matrix built once."""
 
@@ -19,7 +40,7 @@ class BM25Index:
         self._size = len(texts)
         self._model = bm25s.BM25(k1=k1, b=b)
         corpus = [tokenize(t) or [""] for t in texts]
-        self._df = Counter(token for doc in corpus for token in set(doc))
+        self.terms = TermWeights(corpus)
         if self._size:
             self._model.index(corpus, show_progress=False)
 
@@ -36,10 +57,6 @@ class BM25Index:
             return np.zeros(self._size, dtype=np.float32)
         return np.asarray(self._model.get_scores(tokens), dtype=np.float32)
 
-    def idf(self, word: str) -> float:
-        """How telling a word is: log(1 + N / (df + 1)), df counted over passages containing it as a token."""
-        return math.log(1.0 + self._size / (self._df.get(word, 0) + 1.0))
-
     def word_weight(self, word: str) -> float:
-        """A question word's weight for matching: its length times its IDF (rare, long words say most)."""
-        return len(word) * self.idf(word)
+        """A question word's weight for matching (see TermWeights)."""
+        return self.terms.word_weight(word)

@@ -35,6 +35,17 @@ class QueryContext:
 
 
 @dataclass
+class CandidateScores:
+    """The passages a search scored (positions in the passage list) and their raw BM25 and cosine scores."""
+
+    rows: np.ndarray
+    bm25: np.ndarray
+    dense: np.ndarray
+    # The query's median cosine over the whole corpus, when the scores cover only some passages.
+    dense_reference: float | None = None
+
+
+@dataclass
 class Hit:
     """One ranked passage with the scores that put it there."""
 
@@ -51,20 +62,22 @@ def _normalise(scores: np.ndarray) -> np.ndarray:
     return np.clip(scores, 0, None) / top
 
 
-def _dense_normalise(scores: np.ndarray) -> np.ndarray:
-    # Cosine scores of a Chinese model sit in a narrow band (0.6–0.9); stretch from the median up.
+def _dense_normalise(scores: np.ndarray, reference: float | None = None) -> np.ndarray:
+    # Cosine scores of a Chinese model sit in a narrow band (0.6–0.9); stretch from the corpus median up.
     if not len(scores):
         return scores
-    low, top = float(np.median(scores)), float(scores.max())
+    low = float(np.median(scores)) if reference is None else reference
+    top = float(scores.max())
     if top - low < 1e-6:
         return np.zeros_like(scores)
     return np.clip((scores - low) / (top - low), 0, None)
 
 
 class Searcher:
-    """Ranks passages for a question with BM25, dense vectors, or both."""
+    """Ranks passages for a question with BM25, dense vectors, or both (in process: bm25s and FAISS)."""
 
-    def __init__(self, passages: list[Passage], bm25: BM25Index, dense: DenseIndex, bm25_weight: float = BM25_WEIGHT):
+    def __init__(self, passages: list[Passage], bm25: BM25Index | None, dense: DenseIndex | None,
+                 bm25_weight: float = BM25_WEIGHT):
         self.passages = passages
         self.bm25_weight = bm25_weight
         self.bm25 = bm25
@@ -78,16 +91,27 @@ class Searcher:
         wanted_set = set(wanted)
         return np.fromiter((bool(s & wanted_set) for s in sets), dtype=bool, count=len(sets))
 
-    def _context_factor(self, context: QueryContext) -> np.ndarray:
-        """Per-passage multiplier from the places and metrics the question names."""
-        factor = np.ones(len(self.passages), dtype=np.float32)
+    def word_weight(self, word: str) -> float:
+        """A question word's weight for matching (length × IDF over this corpus's passages)."""
+        return self.bm25.word_weight(word)
+
+    def _context_factor(self, context: QueryContext, rows: np.ndarray) -> np.ndarray:
+        """Multiplier of each scored passage (rows) from the places and metrics the question names."""
+        factor = np.ones(len(rows), dtype=np.float32)
         if context.places:
-            about = self._mask(self._named, list(context.places))
-            factor[~about] = np.where(self._specific_place[~about], OTHER_PLACE, NO_PLACE)
+            about = self._mask([self._named[i] for i in rows], list(context.places))
+            factor[~about] = np.where(self._specific_place[rows][~about], OTHER_PLACE, NO_PLACE)
         metrics = [m for m in context.metrics if m in SPECIFIC]
         if metrics:
-            factor[self._mask(self._metrics, metrics)] *= METRIC_BONUS
+            factor[self._mask([self._metrics[i] for i in rows], metrics)] *= METRIC_BONUS
         return factor
+
+    def scores(self, question: str, query_vector: np.ndarray | None, mode: str) -> CandidateScores:
+        """Raw BM25 and cosine scores of every passage (a store that searches elsewhere returns its top ones)."""
+        n = len(self.passages)
+        bm25 = self.bm25.scores(question) if mode != "dense" else np.zeros(n, dtype=np.float32)
+        dense = self.dense.scores(query_vector) if mode != "bm25" else np.zeros(n, dtype=np.float32)
+        return CandidateScores(np.arange(n), bm25, dense)
 
     def rank(self, question: str, query_vector: np.ndarray | None, mode: str = "hybrid", top_k: int = 5,
              context: QueryContext | None = None) -> list[Hit]:
@@ -95,18 +119,17 @@ class Searcher:
         question's places and metrics when the caller has analysed it already (else read from the text)."""
         if mode not in MODES:
             raise ValueError(f"unknown mode {mode!r}; choose one of {', '.join(MODES)}")
-        n = len(self.passages)
-        if n == 0:
+        if not self.passages:
             return []
-        bm25 = self.bm25.scores(question) if mode != "dense" else np.zeros(n, dtype=np.float32)
-        dense = self.dense.scores(query_vector) if mode != "bm25" else np.zeros(n, dtype=np.float32)
+        s = self.scores(question, query_vector, mode)
         if mode == "bm25":
-            fused = bm25.copy()
+            fused = s.bm25.copy()
         elif mode == "dense":
-            fused = dense.copy()
+            fused = s.dense.copy()
         else:
-            fused = self.bm25_weight * _normalise(bm25) + (1 - self.bm25_weight) * _dense_normalise(dense)
-        if mode == "hybrid":
-            fused = fused * self._context_factor(context or QueryContext.of(question))
-        order = np.argsort(-fused, kind="stable")[:top_k]
-        return [Hit(self.passages[i], float(fused[i]), float(bm25[i]), float(dense[i])) for i in order]
+            fused = (self.bm25_weight * _normalise(s.bm25)
+                     + (1 - self.bm25_weight) * _dense_normalise(s.dense, s.dense_reference))
+            fused = fused * self._context_factor(context or QueryContext.of(question), s.rows)
+        # Ties keep passage order, whichever store scored them.
+        order = np.lexsort((s.rows, -fused))[:top_k]
+        return [Hit(self.passages[s.rows[j]], float(fused[j]), float(s.bm25[j]), float(s.dense[j])) for j in order]

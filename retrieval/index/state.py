@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import threading
+from typing import Callable
 
 from retrieval.facts import FactStore
 from retrieval.index import store
@@ -20,8 +21,10 @@ class IndexState:
     of different sizes.
     """
 
-    def __init__(self, stored: store.StoredIndex, facts: FactStore, bm25_weight: float = BM25_WEIGHT):
+    def __init__(self, stored: store.StoredIndex, facts: FactStore, bm25_weight: float = BM25_WEIGHT,
+                 make_searcher: Callable[[list[Passage]], Searcher] | None = None):
         self.passages = stored.passages
+        self._make_searcher = make_searcher
         self.bm25_weight = bm25_weight
         self.facts = facts
         self.manifest = stored.manifest
@@ -35,9 +38,12 @@ class IndexState:
 
     @property
     def searcher(self) -> Searcher:
-        """The ranking over this state's passages; BM25 (jieba, a second or two) is built on first use."""
+        """The ranking over this state's passages; BM25 (jieba, a second or two) is built on first use
+        (or the store's own searcher, when another store such as Milvus does the searching)."""
         with self._lock:
-            if self._searcher is None:
+            if self._searcher is None and self._make_searcher is not None:
+                self._searcher = self._make_searcher(self.passages)
+            elif self._searcher is None:
                 self._searcher = Searcher(self.passages, BM25Index([p.index_text for p in self.passages]), self.dense,
                                           self.bm25_weight)
             return self._searcher

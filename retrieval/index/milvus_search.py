@@ -1,0 +1,67 @@
+"""Hybrid ranking with Milvus doing the searching: its BM25 and vector top passages, fused and weighed here."""
+
+from __future__ import annotations
+
+import threading
+
+import numpy as np
+
+from retrieval.index.bm25 import TermWeights
+from retrieval.index.milvus import CANDIDATES, REFERENCE_SAMPLE, MilvusStore
+from retrieval.index.search import BM25_WEIGHT, CandidateScores, Searcher
+from retrieval.ingest.passages import Passage
+
+
+class MilvusSearcher(Searcher):
+    """The same fusion, place and metric factors as the in-process Searcher, over Milvus' top candidates.
+
+    Milvus returns the best CANDIDATES passages by BM25 and as many by cosine; a passage missing from one
+    list scores 0 there (it is below that list's last score). BM25 is normalised by its maximum, which is
+    always among the candidates; the cosine's median reference comes from a fixed sample of stored vectors.
+    """
+
+    def __init__(self, passages: list[Passage], store: MilvusStore, bm25_weight: float = BM25_WEIGHT,
+                 candidates: int = CANDIDATES):
+        super().__init__(passages, None, None, bm25_weight)
+        self.store = store
+        self.candidates = candidates
+        self._by_id = {p.id: i for i, p in enumerate(passages)}
+        self._terms: TermWeights | None = None
+        self._reference: np.ndarray | None = None
+        self._lock = threading.Lock()
+
+    def word_weight(self, word: str) -> float:
+        """A question word's weight (length × IDF), from the passages' tokens counted on first use."""
+        with self._lock:
+            if self._terms is None:
+                self._terms = TermWeights.of_texts([p.index_text for p in self.passages])
+        return self._terms.word_weight(word)
+
+    def _reference_vectors(self) -> np.ndarray:
+        with self._lock:
+            if self._reference is None:
+                # Evenly spaced passages: deterministic, and spread over the whole corpus.
+                step = max(1, len(self.passages) // REFERENCE_SAMPLE)
+                self._reference = self.store.vectors([p.id for p in self.passages[::step][:REFERENCE_SAMPLE]])
+            return self._reference
+
+    def scores(self, question: str, query_vector: np.ndarray | None, mode: str) -> CandidateScores:
+        """Scores of Milvus' top passages by words and by vector (ids this state does not know are left out:
+        they belong to an article added after it)."""
+        limit = min(self.candidates, len(self.passages))
+        words = self.store.search_words(question, limit) if mode != "dense" else []
+        vectors = self.store.search_vector(query_vector, limit) if mode != "bm25" else []
+        rows: dict[int, list[float]] = {}
+        for column, hits in ((0, words), (1, vectors)):
+            for pid, score in hits:
+                i = self._by_id.get(pid)
+                if i is not None:
+                    rows.setdefault(i, [0.0, 0.0])[column] = score
+        order = np.fromiter(rows, dtype=np.int64, count=len(rows))
+        table = np.asarray([rows[i] for i in order], dtype=np.float32).reshape(-1, 2)
+        reference = None
+        if mode == "hybrid" and len(order):
+            sample = self._reference_vectors()
+            if len(sample):
+                reference = float(np.median(sample @ np.asarray(query_vector, dtype=np.float32).reshape(-1)))
+        return CandidateScores(order, table[:, 0], table[:, 1], reference)
