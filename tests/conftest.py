@@ -70,3 +70,29 @@ def fresh_engine(built, embedder, tmp_path):
 def module_engine(built, embedder, tmp_path_factory):
     """A private copy shared by one test module (servers that accept new articles)."""
     return _engine_copy(built, embedder, tmp_path_factory.mktemp("module-engine"))
+
+
+def milvus_settings(corpus: Path, index: Path):
+    """Engine settings for a Milvus Lite store in index/milvus.db (one data file per engine: Lite is one process
+    per file)."""
+    from retrieval.config import MilvusSettings, Settings
+
+    return Settings(corpus, index, store="milvus", milvus=MilvusSettings(str(index / "milvus.db")))
+
+
+@pytest.fixture(scope="session")
+def milvus_engine(built, embedder, tmp_path_factory):
+    """A read-only engine over the seed corpus on Milvus Lite (the embedded Milvus core)."""
+    from retrieval.engine import Engine
+
+    corpus, _ = built
+    e = Engine(milvus_settings(corpus, tmp_path_factory.mktemp("milvus")), embedder=embedder)
+    e.open()
+    yield e
+    e.close()
+
+
+@pytest.fixture(scope="module", params=["faiss", "milvus"])
+def store_engine(request):
+    """The read-only seed engine on each store in turn: FAISS in process, then Milvus Lite."""
+    return request.getfixturevalue("engine" if request.param == "faiss" else "milvus_engine")

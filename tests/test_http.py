@@ -14,8 +14,9 @@ from tests.http_server import LiveServer
 
 
 @pytest.fixture(scope="module")
-def server(engine):
-    live = LiveServer(create_app(engine)).start()
+def server(store_engine):
+    """The read API on a real server, over each store in turn (FAISS, Milvus Lite)."""
+    live = LiveServer(create_app(store_engine)).start()
     yield live
     live.stop()
 
@@ -28,11 +29,12 @@ def writable_server(fresh_engine, monkeypatch):
     live.stop()
 
 
-def test_health(server, engine):
+def test_health(server, store_engine):
     r = httpx.get(f"{server.url}/health")
     assert r.status_code == 200
     body = r.json()
-    assert body["status"] == "ok" and body["passages"] == len(engine.passages) and body["model"] == "m3e-small"
+    assert body["store"] == store_engine.settings.store
+    assert body["status"] == "ok" and body["passages"] == len(store_engine.passages) and body["model"] == "m3e-small"
     assert "non-commercial" in body["model_licence"]
 
 
@@ -84,10 +86,10 @@ def test_body_over_one_megabyte(server):
     assert r.status_code == 413 and r.json()["error"]
 
 
-def test_passages_and_articles(server, engine):
+def test_passages_and_articles(server, store_engine):
     articles = httpx.get(f"{server.url}/articles").json()
-    assert len(articles) == engine.articles and all({"source", "headline", "passages"} <= set(a) for a in articles)
-    pid = engine.passages[1].id
+    assert len(articles) == store_engine.articles and all({"source", "headline", "passages"} <= set(a) for a in articles)
+    pid = store_engine.passages[1].id
     p = httpx.get(f"{server.url}/passages/{pid}").json()
     assert p["id"] == pid and p["text"] and p["end"] > p["start"] and p["neighbours"]
     missing = httpx.get(f"{server.url}/passages/nope")

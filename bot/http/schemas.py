@@ -77,6 +77,7 @@ class HealthOut(BaseModel):
     model: str | None
     model_licence: str | None = None
     index_built_at: str | None
+    store: Literal["faiss", "milvus"] | None = None  # where passages are searched
 
 
 class PassageOut(BaseModel):

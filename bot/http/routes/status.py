@@ -23,7 +23,7 @@ async def health(request: Request):
                                       index_built_at=None).model_dump(), status_code=503)
     return HealthOut(status="ok", passages=len(engine.passages), articles=engine.articles,
                      model=engine.manifest.model, model_licence=engine.model_licence,
-                     index_built_at=engine.manifest.built_at)
+                     index_built_at=engine.manifest.built_at, store=engine.settings.store)
 
 
 @router.get("/", response_class=HTMLResponse, include_in_schema=False)
