@@ -55,8 +55,9 @@ def configure_logging(level: int = logging.WARNING, secret: str | None = None) -
         if not any(isinstance(f, QuietLibraries) for f in handler.filters):
             handler.addFilter(QuietLibraries())
     try:
-        import retrieval  # noqa: F401  (its warning filter must precede jieba's pkg_resources import)
         import jieba  # it has its own stderr handler at DEBUG ("Building prefix dict…")
+
+        import retrieval  # noqa: F401  (its warning filter must precede jieba's pkg_resources import)
 
         jieba.setLogLevel(logging.WARNING)
     except ImportError:
