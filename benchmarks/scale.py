@@ -5,8 +5,12 @@ text, unlike uniform random vectors), normalised; queries are the question-set v
 BM25 documents are seed passages with a random sample of their sentences, so vocabulary is realistic.
 
     .venv/bin/python benchmarks/scale.py [--sizes 10000 100000 1000000] [--queries 200]
+    .venv/bin/python benchmarks/scale.py --store milvus [--milvus-sizes 10000 100000]
 
 Prints one row per (size, index): build seconds, index MB, query p50/p95 ms, recall@10 against exact.
+With --store milvus, the same synthetic passages also go through the product's Milvus store (Milvus Lite,
+FLAT; vectors, BM25 text and passage JSON per row): insert+flush seconds, disk MB, the Lite server's RSS,
+vector and BM25 query p50/p95 and vector recall@10 against FAISS exact, side by side in one run.
 """
 
 from __future__ import annotations
@@ -116,6 +120,75 @@ def bm25_row(texts: list[str], n: int, questions: list[str], rng: random.Random)
             "p50_ms": float(np.percentile(times, 50)), "p95_ms": float(np.percentile(times, 95)), "recall@10": None}
 
 
+def _tree_rss_mb(pid: int) -> float:
+    """Resident memory of a process and its children (Milvus Lite runs as a child server), in MB."""
+    total, pids = 0, [pid]
+    while pids:
+        p = pids.pop()
+        try:
+            with open(f"/proc/{p}/status") as fh:
+                total += next(int(line.split()[1]) for line in fh if line.startswith("VmRSS:"))
+            with open(f"/proc/{p}/task/{p}/children") as fh:
+                pids.extend(int(c) for c in fh.read().split())
+        except (OSError, StopIteration):
+            continue
+    return total / 1024
+
+
+def milvus_rows(vectors: np.ndarray, queries: np.ndarray, texts: list[str], questions: list[str],
+                rng: random.Random, folder: Path) -> list[dict]:
+    """Insert n synthetic passages into a fresh Milvus Lite store and time vector and BM25 queries."""
+    import os
+    import shutil
+
+    import faiss
+
+    from retrieval.config import MilvusSettings
+    from retrieval.index.milvus import MilvusStore
+    from retrieval.ingest.passages import Passage
+
+    n, d = vectors.shape
+    shutil.rmtree(folder, ignore_errors=True)
+    store = MilvusStore(MilvusSettings(str(folder / "milvus.db"), collection="scale"))
+    store.create(d)
+    started = time.perf_counter()
+    step = 5_000
+    for i in range(0, n, step):
+        batch = []
+        for j in range(i, min(n, i + step)):
+            sentences = [s for s in rng.choice(texts).split("。") if s]
+            text = "。".join(rng.sample(sentences, max(1, len(sentences) * 2 // 3)))
+            batch.append(Passage(f"p{j}", f"s{j // 50}.txt", 0, len(text), text, None, [], [], j % 50))
+        store.insert(batch, vectors[i:i + len(batch)])
+    store.flush()
+    build = time.perf_counter() - started
+    disk = sum(f.stat().st_size for f in folder.rglob("*") if f.is_file()) / 2**20
+    flat = faiss.IndexFlatIP(d)
+    flat.add(vectors)
+    _, exact = timed_queries(lambda q: flat.search(q, 10), queries)
+    times, found = [], []
+    for q in queries:
+        began = time.perf_counter()
+        hits = store.search_vector(q, 10)
+        times.append((time.perf_counter() - began) * 1000)
+        found.append(np.array([int(pid[1:]) for pid, _ in hits]))
+    rss = _tree_rss_mb(os.getpid())
+    rows = [{"size": n, "index": "Milvus Lite FLAT (vectors)", "build_s": build, "mb": disk,
+             "p50_ms": float(np.percentile(times, 50)), "p95_ms": float(np.percentile(times, 95)),
+             "recall@10": recall_at_10(exact, found), "rss_mb": rss}]
+    times = []
+    for q in questions:
+        began = time.perf_counter()
+        store.search_words(q, 10)
+        times.append((time.perf_counter() - began) * 1000)
+    rows.append({"size": n, "index": "Milvus Lite BM25 (whitespace over jieba tokens)", "build_s": build, "mb": disk,
+                 "p50_ms": float(np.percentile(times, 50)), "p95_ms": float(np.percentile(times, 95)),
+                 "recall@10": None, "rss_mb": rss})
+    store.close()
+    shutil.rmtree(folder, ignore_errors=True)
+    return rows
+
+
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--sizes", type=int, nargs="+", default=[10_000, 100_000, 1_000_000])
@@ -123,6 +196,9 @@ def main() -> None:
     parser.add_argument("--queries", type=int, default=200)
     parser.add_argument("--noise", type=float, default=0.04)
     parser.add_argument("--json", type=Path)
+    parser.add_argument("--store", choices=["faiss", "milvus"], default="faiss",
+                        help="milvus: also measure the Milvus Lite store (the FAISS rows are measured in the same run)")
+    parser.add_argument("--milvus-sizes", type=int, nargs="+", default=[10_000, 100_000])
     args = parser.parse_args()
 
     from retrieval.engine import Engine
@@ -143,15 +219,28 @@ def main() -> None:
         del vectors
         print(f"dense {n} done; peak RSS {rss_mb():.0f} MB", flush=True)
     texts = [p.text for p in engine.passages]
+    if args.store == "milvus":
+        import tempfile
+
+        with tempfile.TemporaryDirectory() as tmp:
+            for n in args.milvus_sizes:
+                vectors = synthetic(base, n, args.noise, rng)
+                # A folder per size: Milvus Lite keeps serving a path for the life of the process.
+                rows.extend(milvus_rows(vectors, queries, texts, questions, random.Random(n), Path(tmp) / f"milvus-{n}"))
+                del vectors
+                print(f"milvus {n} done; Lite server + this process RSS {rows[-1]['rss_mb']:.0f} MB", flush=True)
     for n in args.bm25_sizes:
         rows.append(bm25_row(texts, n, questions, random.Random(n)))
         print(f"bm25 {n} done; peak RSS {rss_mb():.0f} MB", flush=True)
 
-    print("\n| passages | index | build s | MB | p50 ms | p95 ms | recall@10 vs exact |\n|---|---|---|---|---|---|---|")
+    print("\n| passages | index | build s | MB | p50 ms | p95 ms | recall@10 vs exact | RSS MB |")
+    print("|---|---|---|---|---|---|---|---|")
     for r in rows:
         mb = "–" if r["mb"] is None else f"{r['mb']:.0f}"
         rec = "–" if r["recall@10"] is None else f"{r['recall@10']:.3f}"
-        print(f"| {r['size']:,} | {r['index']} | {r['build_s']:.1f} | {mb} | {r['p50_ms']:.2f} | {r['p95_ms']:.2f} | {rec} |")
+        rss = f"{r['rss_mb']:.0f}" if r.get("rss_mb") else "–"
+        print(f"| {r['size']:,} | {r['index']} | {r['build_s']:.1f} | {mb} | {r['p50_ms']:.2f} | {r['p95_ms']:.2f} | {rec} "
+              f"| {rss} |")
     print(f"\npeak RSS {rss_mb():.0f} MB")
     if args.json:
         args.json.write_text(json.dumps(rows, indent=2), "utf-8")

@@ -77,6 +77,31 @@ def index(rebuild: bool = typer.Option(False, "--rebuild", help="Rebuild even wh
               f"{time.perf_counter() - started:.1f} s")
 
 
+@app.command(name="import")
+def import_articles(folder: Path = typer.Argument(..., help="A folder of UTF-8 .txt articles to add to the corpus.")):
+    """Add a folder of articles: copy the new ones into the corpus and index them (run again to resume)."""
+    from retrieval.engine import CorpusError, StoreError
+
+    if not folder.is_dir():
+        err.print(f"[red]error:[/] {folder} is not a folder", highlight=False)
+        raise typer.Exit(EXIT_BAD_INPUT)
+    engine = _engine()
+    try:
+        report = engine.import_folder(folder, progress=True)
+    except (CorpusError, StoreError, OSError) as exc:
+        err.print(f"[red]error:[/] {exc}", highlight=False)
+        raise typer.Exit(EXIT_FAILURE)
+    for name, why in report.rejected:
+        err.print(f"[yellow]skipped[/] {name}: {why}", highlight=False)
+    build = report.build
+    rate = build.embedded / build.seconds_embedding if build.embedded and build.seconds_embedding else None
+    embedded = (f"{build.embedded} passages embedded" + (f" at {rate:.1f} passages/s" if rate else "")
+                if build.embedded is not None else ("index rebuilt" if build.rebuilt else "index current"))
+    out.print(f"imported {len(report.copied)} new, {len(report.present)} already in the corpus, "
+              f"{len(report.rejected)} skipped; {embedded}; {build.articles} articles, {build.passages} passages "
+              f"in {build.seconds:.1f} s")
+
+
 @app.command()
 def ask(
     question: str = typer.Argument(..., help="The question, e.g. 綦江复工率多少"),

@@ -33,17 +33,31 @@ def default_model_path() -> Path:
     return Path(list(spec.submodule_search_locations)[0]) / _BUNDLED_MODEL_DIR
 
 
+def _quantised(model):
+    """The model with its linear layers' weights in int8 (activations quantised on the fly)."""
+    import warnings
+
+    import torch
+
+    with warnings.catch_warnings():  # torch points eager-mode quantisation users at torchao; it still works
+        warnings.simplefilter("ignore")
+        return torch.ao.quantization.quantize_dynamic(model, {torch.nn.Linear}, dtype=torch.qint8)
+
+
 class Embedder:
     """Encodes text with a sentence-transformers model loaded once, offline, on the CPU."""
 
     def __init__(self, model_path: str | Path | None = None, batch_size: int = 32, licence: str = FOLDER_LICENCE,
-                 bm25_weight: float | None = None):
+                 bm25_weight: float | None = None, int8: bool = False):
         """model_path: a sentence-transformers folder (None: the bundled m3e-small); licence and bm25_weight
-        as the registry declares them (None: the search's default weight)."""
+        as the registry declares them (None: the search's default weight); int8: quantise the linear layers'
+        weights to int8 after loading (dynamic quantisation: ~1.4× faster on this CPU, vectors ~0.98 cosine to
+        fp32; the name gains "-int8" so an index of fp32 vectors is rebuilt)."""
         self.path = Path(model_path) if model_path else default_model_path()
         if not (self.path / "config.json").is_file():
             raise EmbedderError(f"no sentence-transformers model in {self.path} (config.json missing)")
-        self.name = self.path.name
+        self.int8 = int8
+        self.name = self.path.name + ("-int8" if int8 else "")
         self.licence = licence
         self.bm25_weight = bm25_weight
         self.batch_size = batch_size
@@ -58,9 +72,10 @@ class Embedder:
                 from sentence_transformers import SentenceTransformer
 
                 try:
-                    self._model = SentenceTransformer(str(self.path), device="cpu")
+                    model = SentenceTransformer(str(self.path), device="cpu")
                 except Exception as exc:  # a broken folder must not surface as a traceback
                     raise EmbedderError(f"could not load the model in {self.path}: {exc}") from exc
+                self._model = _quantised(model) if self.int8 else model
                 log.info("loaded embedding model %s", self.name)
         return self._model
 

@@ -28,6 +28,10 @@ def _m3e(backend: Backend) -> Embedder:
     return Embedder(None, licence=backend.licence, bm25_weight=backend.bm25_weight)
 
 
+def _m3e_int8(backend: Backend) -> Embedder:
+    return Embedder(None, licence=backend.licence, bm25_weight=backend.bm25_weight, int8=True)
+
+
 def _use(backend: Backend):
     from embeddings.use import UseEmbedder
 
@@ -36,6 +40,9 @@ def _use(backend: Backend):
 
 BACKENDS = {
     "m3e-small": Backend("m3e-small", "research, non-commercial use (M3E model card)", _m3e, 0.9),
+    # The same weights quantised to int8 at load time: ~1.9× faster encoding, 0.013 less held-out hit@5
+    # (benchmarks/README.md), so opt-in; its own training fit also gives 0.9.
+    "m3e-small-int8": Backend("m3e-small-int8", "research, non-commercial use (M3E model card)", _m3e_int8, 0.9),
     "use-multilingual": Backend("use-multilingual", "Apache-2.0", _use, 0.6),
 }
 DEFAULT = "m3e-small"  # see README: use-multilingual passes the retrieval bounds but costs answer accuracy

@@ -7,6 +7,7 @@ import logging
 import threading
 import time
 from dataclasses import dataclass
+from pathlib import Path
 
 from retrieval.config import Settings
 from retrieval.facts import FactsError, FactStore
@@ -15,6 +16,7 @@ from retrieval.index.dense import DenseIndex
 from retrieval.index.milvus import MilvusStoreError as StoreError
 from retrieval.index.search import BM25_WEIGHT, Hit, QueryContext, Searcher
 from retrieval.index.state import IndexState, in_memory_searcher
+from retrieval.index.store import IndexWriteError
 from retrieval.ingest.corpus import SourceFile, read_corpus, write_new_file
 from retrieval.ingest.passages import Passage, passages_of
 from retrieval.validation import (
@@ -28,8 +30,8 @@ from retrieval.validation import (
 )
 
 # The façade's public names: faces import the engine and its typed errors from here.
-__all__ = ["MAX_QUESTION_CHARS", "ArticleError", "BuildReport", "CorpusError", "DuplicateArticle", "Engine",
-           "QuestionError", "StoreError", "check_question", "in_memory_searcher", "passages_of"]
+__all__ = ["MAX_QUESTION_CHARS", "ArticleError", "BuildReport", "CorpusError", "DuplicateArticle", "Engine", "ImportReport",
+           "IndexWriteError", "QuestionError", "StoreError", "check_question", "in_memory_searcher", "passages_of"]
 
 log = logging.getLogger(__name__)
 
@@ -49,6 +51,16 @@ class BuildReport:
     seconds: float
     embedded: int | None = None  # passages embedded in this run (None: the whole index, when rebuilt)
     seconds_embedding: float = 0.0
+
+
+@dataclass
+class ImportReport:
+    """What importing a folder of articles did."""
+
+    copied: list[str]  # new files written into the corpus folder
+    present: list[str]  # already in the corpus with the same bytes (an earlier, perhaps interrupted, import)
+    rejected: list[tuple[str, str]]  # (file, why): not UTF-8, empty, a bad name, a different file of that name
+    build: BuildReport | None = None
 
 
 class Engine:
@@ -348,6 +360,48 @@ class Engine:
         stored = store.StoredIndex(manifest, live.passages + new, None)
         self._state = self._milvus_state(stored, live.facts)
         return new
+
+    def import_folder(self, folder, progress: bool = False) -> ImportReport:
+        """Copy a folder's new .txt articles into the corpus, then bring the index in step.
+
+        On Milvus only the new files are embedded, and an interrupted import resumes where it stopped (run
+        it again); with FAISS the index is rebuilt once for the whole batch.
+        """
+        rejected: list[tuple[str, str]] = []
+        copied, present = [], []
+
+        def skipped(message: str) -> None:  # read_corpus says "skipped NAME: why"
+            name, _, why = message.removeprefix("skipped ").partition(": ")
+            rejected.append((name, why))
+
+        for f in read_corpus(Path(folder), warn=skipped):
+            target = self.settings.corpus_dir / f.name
+            problem = self._import_problem(f, target)
+            if problem == "present":
+                present.append(f.name)
+            elif problem:
+                rejected.append((f.name, problem))
+            else:
+                write_new_file(target, f.text.encode("utf-8"))
+                copied.append(f.name)
+        report = ImportReport(copied, present, rejected)
+        with self._write_lock:
+            report.build = self.open(progress=progress)
+        return report
+
+    def _import_problem(self, f: SourceFile, target) -> str | None:
+        """Why f cannot be imported as target ("present" when the same bytes are already there), or None."""
+        try:
+            check_article_name(f.name)
+        except ArticleError as exc:
+            return str(exc)
+        problem = article_text_problem(f.text)
+        if problem:
+            return problem
+        if target.exists():
+            same = target.read_bytes() == f.text.encode("utf-8")
+            return "present" if same else "a different article with this name is already in the corpus"
+        return None
 
     def _restore(self, live: IndexState) -> None:
         """Put the live state back on disk after a failed add (best effort: a mismatch means a rebuild)."""

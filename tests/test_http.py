@@ -152,6 +152,26 @@ def test_api_key_guards_writes(writable_server, caplog):
     assert data["citations"][0]["source"] == "沙坪坝复工.txt"
 
 
+def test_a_batch_of_articles_reports_each_one(writable_server):
+    url, key = writable_server.url, {"X-API-Key": "s3cret-key"}
+    batch = {"articles": [
+        {"source": "北碚复工", "text": "本报讯 北碚区规上工业企业复工率达到97.1%。"},
+        {"source": "北碚复工", "text": "同名的第二篇。"},
+        {"source": "空白", "text": "本报讯 大渡口区新增就业岗位1200个。"},
+    ]}
+    assert httpx.post(f"{url}/articles/batch", json=batch).status_code == 401
+    r = httpx.post(f"{url}/articles/batch", json=batch, headers=key, timeout=60)
+    assert r.status_code == 200, r.text
+    body = r.json()
+    assert body["added"] == 2
+    assert [x["status"] for x in body["results"]] == ["added", "duplicate", "added"]
+    assert body["results"][0]["source"] == "北碚复工.txt" and body["results"][0]["passages"] >= 1
+    data = httpx.post(f"{url}/ask", json={"question": "北碚复工率多少"}, timeout=30).json()
+    assert "97.1%" in data["answer"]
+    empty = httpx.post(f"{url}/articles/batch", json={"articles": []}, headers=key)
+    assert empty.status_code == 422
+
+
 @pytest.mark.parametrize("spelling", ["1", "true", "YES", "on"])
 def test_api_key_for_reads(engine, monkeypatch, spelling):
     monkeypatch.setenv("NEWSQA_API_KEY", "s3cret-key")

@@ -201,3 +201,38 @@ def test_articles_added_over_http_land_in_milvus(small, embedder, monkeypatch):
     again, report = _open(corpus, index, CountingEmbedder(embedder))  # what a restart reads back
     assert "yubei.txt" in {p.source for p in again.passages} and not report.rebuilt
     again.close()
+
+
+def test_import_copies_new_articles_skips_bad_ones_and_resumes(small, embedder, tmp_path):
+    corpus, index = small
+    inbox = tmp_path / "inbox"
+    inbox.mkdir()
+    (inbox / "yubei.txt").write_text(ARTICLE, "utf-8")
+    (inbox / "scan.txt").write_bytes(b"\x00\x01binary")
+    (inbox / SMALL[0].name).write_text("另一篇同名文章，内容不同。", "utf-8")  # a different file of a stored name
+    counting = CountingEmbedder(embedder)
+    engine = Engine(milvus_settings(corpus, index), embedder=counting)
+    engine.open()
+    before = counting.passages
+    report = engine.import_folder(inbox)
+    assert report.copied == ["yubei.txt"] and report.present == []
+    assert {name for name, _ in report.rejected} == {"scan.txt", SMALL[0].name}
+    assert report.build.embedded == counting.passages - before > 0  # only the new article was embedded
+    assert (corpus / "yubei.txt").read_text("utf-8") == ARTICLE
+    again = engine.import_folder(inbox)
+    assert again.copied == [] and again.present == ["yubei.txt"] and again.build.embedded == 0
+    engine.close()
+
+
+def test_import_command_reports_progress_and_rate(small, tmp_path):
+    corpus, index = small
+    inbox = tmp_path / "inbox"
+    inbox.mkdir()
+    (inbox / "yubei.txt").write_text(ARTICLE, "utf-8")
+    env = {"NEWSQA_STORE": "milvus", "NEWSQA_CORPUS": str(corpus), "NEWSQA_INDEX_DIR": str(index)}
+    result = _cli(["import", str(inbox)], env, timeout=300)
+    assert result.returncode == 0, result.stderr
+    assert "imported 1 new, 0 already in the corpus, 0 skipped" in result.stdout
+    assert "passages embedded at" in result.stdout and "passages/s" in result.stdout
+    missing = _cli(["import", str(tmp_path / "nope")], env, timeout=60)
+    assert missing.returncode == 2 and "is not a folder" in missing.stderr

@@ -62,3 +62,15 @@ def test_an_english_question_is_searched_with_the_articles_words():
     assert analyse("綦江复工率多少").simplified == "綦江复工率多少"
     slot = analysis.slots[0]
     assert slot.answer_type == "percent" and slot.words == ["复工"]  # English words are not matched against Chinese
+
+
+def test_int8_vectors_stay_close_to_fp32_under_their_own_name(embedder):
+    from retrieval.ingest.corpus import read_corpus
+    from retrieval.ingest.passages import passages_of
+    from tests.conftest import SEEDS
+
+    texts = [p.index_text for p in passages_of(read_corpus(SEEDS))[0][:40]]
+    int8 = load_embedder("m3e-small-int8")
+    assert int8.name == "m3e-small-int8" != embedder.name  # an fp32 index is rebuilt, never mixed
+    cosines = (embedder.encode(texts) * int8.encode(texts)).sum(axis=1)
+    assert cosines.mean() >= 0.97 and cosines.min() >= 0.95, cosines

@@ -11,8 +11,7 @@ from fastapi.responses import JSONResponse
 from starlette.exceptions import HTTPException as StarletteHTTPException
 
 from bot.http.schemas import ErrorOut
-from retrieval.engine import ArticleError, DuplicateArticle, QuestionError, StoreError
-from retrieval.index.store import IndexWriteError
+from retrieval.engine import ArticleError, DuplicateArticle, IndexWriteError, QuestionError, StoreError
 
 log = logging.getLogger("newsqa.http")
 

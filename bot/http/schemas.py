@@ -119,6 +119,29 @@ class ArticleAdded(BaseModel):
     ids: list[str]
 
 
+class ArticlesIn(BaseModel):
+    """Several new articles at once (the whole body stays under the 1 MB limit)."""
+
+    model_config = ConfigDict(extra="forbid")
+    articles: list[ArticleIn] = Field(min_length=1, max_length=200)
+
+
+class ArticleResult(BaseModel):
+    """What happened to one article of a batch: added, or why not."""
+
+    source: str
+    status: Literal["added", "duplicate", "invalid", "not written"]
+    passages: int = 0
+    error: str | None = None
+
+
+class ArticlesAdded(BaseModel):
+    """One result per article of the batch, in the order sent."""
+
+    added: int
+    results: list[ArticleResult]
+
+
 class FactOut(BaseModel):
     """One figure the articles give: what it measures, whose it is, when, and where it stands."""
 

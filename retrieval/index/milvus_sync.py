@@ -101,11 +101,15 @@ def sync(milvus: MilvusStore, files: list[SourceFile], embedder, encode, rebuild
             bar.set_postfix(passages=embedded, per_s=f"{embedded / max(seconds, 1e-9):.1f}")
     if bar is not None:
         bar.close()
-    if todo or gone or reason:
+    changed = bool(todo or gone or reason)
+    if changed:
         milvus.flush()
     passages = milvus.passages()
-    manifest = _manifest(embedder.name, embedder.dimension, files, stored, len(passages))
-    _write(milvus, manifest)
+    if changed:
+        manifest = _manifest(embedder.name, embedder.dimension, files, stored, len(passages))
+        _write(milvus, manifest)
+    else:  # nothing to record: the stored manifest (and its build time) stands
+        manifest = store.Manifest.model_validate(data)
     if not reason and (todo or gone):
         reason = f"{len(todo)} file(s) added or changed, {len([g for g in gone if g not in wanted])} removed"
     return SyncReport(manifest, passages, reason, embedded, seconds)

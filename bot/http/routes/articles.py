@@ -11,9 +11,13 @@ from bot.http.schemas import (
     ArticleAdded,
     ArticleIn,
     ArticleOut,
+    ArticleResult,
+    ArticlesAdded,
+    ArticlesIn,
     ErrorOut,
     PassageOut,
 )
+from retrieval.engine import ArticleError, DuplicateArticle, IndexWriteError
 
 router = APIRouter(tags=["corpus"])
 
@@ -41,3 +45,26 @@ async def add_article(body: ArticleIn, engine=Depends(get_engine)):
     """Save a UTF-8 article into the corpus folder and index it incrementally (409 duplicate, 507 not written)."""
     new = await run_in_threadpool(engine.add_article, body.source, body.text)
     return ArticleAdded(source=new[0].source, passages=len(new), ids=[p.id for p in new])
+
+
+@router.post("/articles/batch", response_model=ArticlesAdded, responses=ERRORS)
+async def add_articles(body: ArticlesIn, engine=Depends(get_engine)):
+    """Add several articles, each indexed as POST /articles does; one result per article, in order.
+
+    A duplicate or invalid article is reported and the rest go on; a failed write stops the batch there
+    (that article and the ones after it are "not written"; the ones before it stay added)."""
+    results: list[ArticleResult] = []
+    for i, article in enumerate(body.articles):
+        try:
+            new = await run_in_threadpool(engine.add_article, article.source, article.text)
+        except DuplicateArticle as exc:
+            results.append(ArticleResult(source=article.source, status="duplicate", error=str(exc)))
+        except ArticleError as exc:
+            results.append(ArticleResult(source=article.source, status="invalid", error=str(exc)))
+        except IndexWriteError as exc:
+            results.extend(ArticleResult(source=a.source, status="not written", error=str(exc))
+                           for a in body.articles[i:])
+            break
+        else:
+            results.append(ArticleResult(source=new[0].source, status="added", passages=len(new)))
+    return ArticlesAdded(added=sum(r.status == "added" for r in results), results=results)
