@@ -57,8 +57,6 @@ def configure_logging(level: int = logging.WARNING, secret: str | None = None) -
     try:
         import jieba  # it has its own stderr handler at DEBUG ("Building prefix dict…")
 
-        import retrieval  # noqa: F401  (its warning filter must precede jieba's pkg_resources import)
-
         jieba.setLogLevel(logging.WARNING)
     except ImportError:
         pass
