@@ -39,6 +39,10 @@ FEATURES = [
     "bare_number",  # no unit at all
     "spelled_out",  # written in Chinese numerals (两个, 十项): often part of a phrase, not a figure
     "in_question",  # the question states this value itself (250是多少码 is not answered by 250)
+    # For when-questions the event is usually told after the date (1995年加入…), for quantities the measure
+    # before the number (全长61公里): the position signals again, for year/date/time questions only.
+    "time_word_before",  # word_before, when a year, date or time is asked
+    "time_word_after",  # exp(-distance / WINDOW) to the nearest question word after it in its sentence, same
     # The same signals against the best candidate of the question: a reader compares numbers, not absolutes.
     "window_bigrams_gap",
     "sentence_words_gap",
@@ -130,6 +134,9 @@ def features(mention: NumberMention, rank: int, hit: Hit, top: float, slot: Slot
     distances = [abs(i - mention.start) for i, _ in positions]
     sentence_start, _ = sentence_bounds(text, mention.start, stops=CLAUSE_STOPS)
     before = [mention.start - (i + len(w)) for i, w in positions if sentence_start <= i and i + len(w) <= mention.start]
+    _, sentence_end = sentence_bounds(text, mention.end, stops=CLAUSE_STOPS)
+    later = [i - mention.end for i, _ in positions if mention.end <= i < sentence_end]
+    asks_time = slot.answer_type in ("year", "date", "time")
     whole = _bigrams(asked_about(slot.text))
     unit_match = bool(slot.measure) and (slot.measure == mention.unit or slot.measure in mention.text)
     after = text[mention.end:mention.end + NOUN_SPAN]
@@ -157,6 +164,8 @@ def features(mention: NumberMention, rank: int, hit: Hit, top: float, slot: Slot
         float(not mention.unit and mention.kind == "number"),
         float(not re.search(r"\d", mention.text)),
         float(any(same_value(v, mention.value) or same_value(v, mention.value_max) for v in question.numbers)),
+        math.exp(-min(before) / WINDOW) if before and asks_time else 0.0,
+        math.exp(-min(later) / WINDOW) if later and asks_time else 0.0,
     ]
 
 

@@ -385,9 +385,12 @@ def extract_numbers(text: str, article_places: list[str] | None = None, headline
             m.label, m.metric = _label(text, m, previous_end)
             m.subject = subject_of(text, m.start)
             m.date = _date_for(text, m, dates)
-            m.context.places = subject_of.places(text, m.start)
-            m.context.after = _clause_after(text, m.end)
-            m.context.sentence = _sentence_of(text, m.start)
+        else:  # a date measures nothing, but its clause says what happened then (1995年加入…)
+            lead = _clause_before(text, m.start)
+            m.context.lead = lead[max(0, len(lead) - (m.start - previous_end)):]
+        m.context.places = subject_of.places(text, m.start)
+        m.context.after = _clause_after(text, m.end)
+        m.context.sentence = _sentence_of(text, m.start)
         previous_end = m.end
     return mentions
 
