@@ -99,7 +99,7 @@ def facts_of(passages: list[Passage], first_id: int = 1) -> list[Fact]:
     out, seen = [], set()
     for p in passages:
         for m in mentions_of_passage(p):
-            if m.kind == "date" or (m.kind == "number" and not m.label):
+            if m.kind in ("date", "phone") or (m.kind == "number" and not m.label):
                 continue
             where = (p.source, p.original_offset(m.start))
             if where in seen:  # neighbouring passages overlap by a sentence: one fact per place in the file

@@ -114,6 +114,24 @@ def test_number_table(text, mention, value, value_max, unit, kind, qualifier):
     assert (m.unit, m.kind, m.qualifier) == (unit, kind, qualifier)
 
 
+@pytest.mark.parametrize("text, phone", [
+    ("售后维修电话：021-62091226，欢迎致电", "021-62091226"),
+    ("南宁美的空调售后电话0771-3866-361", "0771-3866-361"),
+    ("全国客服热线4006-554-868", "4006-554-868"),
+    ("请拨打客服电话95543转人工", "95543"),
+    ("联系人手机13812345678", "13812345678"),
+])
+def test_telephone_numbers_are_one_mention_and_not_a_quantity(text, phone):
+    found = [m for m in extract_numbers(text) if m.kind == "phone"]
+    assert [m.text for m in found] == [phone]
+    assert not any(m.kind != "phone" and phone.startswith(m.text) for m in extract_numbers(text))
+
+
+@pytest.mark.parametrize("text", ["热线电话费用1349元", "客服共接听电话3200次", "2017年共有95000人"])
+def test_amounts_near_the_word_phone_are_not_phone_numbers(text):
+    assert not [m for m in extract_numbers(text) if m.kind == "phone"]
+
+
 def test_table_is_large_enough():
     assert len(CASES) >= 80
 

@@ -24,6 +24,9 @@ from retrieval.answering.reader import read
     ("2016年客车销量", "count", None),
     ("喜欢你的票房", "money", None),
     ("赊店老酒是哪家企业", "entity", None),
+    ("区长热线电话是多少", "phone", None),
+    ("滴滴投诉电话", "phone", None),
+    ("卫星电话多少钱一部", "money", None),  # the head noun named last decides
 ])
 def test_answer_type_and_measure(question, answer_type, measure):
     slot = analyse(question).slots[0]
@@ -41,6 +44,20 @@ def test_question_words_and_particles_do_not_change_what_is_asked():
 
 def test_values_the_question_states_are_known():
     assert analyse("雅思6.5相当于托福多少分").numbers == [6.5]
+    assert 62.0 in analyse("迈巴赫62s多少钱").numbers  # digits inside a name are stated too
+
+
+def test_a_phone_question_is_answered_with_the_phone_number():
+    contexts = ["綦江区人社局开通就业服务热线，咨询电话：023-48612345，工作日9时至17时接听，今年已接听来电3200余次。",
+                "南岸区新增就业岗位1.2万个，招聘会共有86家企业参加。"]
+    searcher, passages = bm25_searcher(contexts)
+    question = "綦江就业咨询电话是多少"
+    answer = read(question, searcher.rank(question, None, mode="bm25", top_k=2), known_places(passages),
+                  searcher.word_weight)
+    assert answer.readings and answer.readings[0].mention.text == "023-48612345", answer.answer
+    other = "綦江今年已接听来电多少次"
+    answer = read(other, searcher.rank(other, None, mode="bm25", top_k=2), known_places(passages), searcher.word_weight)
+    assert all(r.mention.kind != "phone" for r in answer.readings), answer.answer
 
 
 @pytest.fixture(scope="module")

@@ -95,27 +95,25 @@ def _share(words: list[str], text: str, weight) -> float:
     return sum(weight(w) for w in words if w in text) / total if total else 0.0
 
 
+# Answer types a number matches by its kind alone.
+_SAME_KIND = {"date": "date", "percent": "percent", "money": "money", "measure": "measure", "ratio": "ratio"}
+
+
 def _type_match(mention: NumberMention, slot: Slot) -> bool:
     kind, wanted = mention.kind, slot.answer_type
+    if kind == "phone" or wanted == "phone":  # a telephone number answers only a phone question
+        return kind == wanted
+    if wanted in _SAME_KIND:
+        return kind == _SAME_KIND[wanted]
     year_like = mention.value is not None and 1000 <= mention.value <= 2100 and (mention.kind == "date" or mention.unit == "年")
     if wanted == "year":
         return year_like
-    if wanted == "date":
-        return kind == "date"
     if wanted == "time":
         return kind in ("date", "duration") or year_like
     if wanted == "duration":
         return kind == "duration" and not year_like
     if wanted == "age":
         return mention.unit in ("岁", "") and kind in ("number", "count")
-    if wanted == "percent":
-        return kind == "percent"
-    if wanted == "money":
-        return kind == "money"
-    if wanted == "measure":
-        return kind == "measure"
-    if wanted == "ratio":
-        return kind == "ratio"
     if wanted == "count":
         return kind in ("count", "number") or (kind == "money" and slot.measure in ("元", "亿", "万", "万元", "亿元"))
     return kind != "date"

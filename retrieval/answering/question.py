@@ -38,6 +38,7 @@ HEAD_NOUNS: list[tuple[str, str]] = [
      r"重量|海拔|距离|直径|半径|容量|排水量|how far|how tall|how big", "measure"),
     # Keyword questions without an interrogative (上映时间, 2016年客车销量, 喜欢你的票房) still name what they want.
     (r"票房", "money"),
+    (r"电话|热线|手机号|phone number|hotline", "phone"),
     (r"销量|人数|数量|人口|产量|总数|次数|个数|number of", "count"),
     (r"年份", "year"),
     (r"日期", "date"),
@@ -195,7 +196,9 @@ def analyse(question: str) -> QuestionAnalysis:
 def _stated_values(text: str) -> list[float]:
     from retrieval.language.numbers import extract_numbers
 
-    return [m.value for m in extract_numbers(text) if m.value is not None]
+    # Digits inside names count too: 迈巴赫62s多少钱 is not answered by a 62 in the passage.
+    runs = [float(run) for run in re.findall(r"\d+(?:\.\d+)?", text)]
+    return list(dict.fromkeys([m.value for m in extract_numbers(text) if m.value is not None] + runs))
 
 
 def _value(text: str) -> float | None:

@@ -253,9 +253,26 @@ def _dates(text: str) -> list[NumberMention]:
     return mentions
 
 
+# Telephone numbers are names, not quantities: a landline with its area code (021-62091226, 0771-3866-361),
+# a 400/800 service line, an 11-digit mobile; a short service number (95543, 12345) only after a word
+# that says it is one.
+_PHONE_RE = re.compile(r"(?<![\d.\-])(?:\(?0\d{2,3}\)?[-－—\s]?\d{3,4}[-－—\s]?\d{3,4}|[48]00\d?[-－—\s]?\d{2,4}[-－—\s]?\d{3,4}|"
+                       r"1[3-9]\d{9})(?![\d.])")
+_SHORT_PHONE_RE = re.compile(r"(?:电话|热线|拨打|致电|客服|服务号码)[^\d\n。；]{0,6}?(\d{3,8})(?![\d.])"
+                             rf"(?!\s*(?:元|块|万|亿|%|{_MEASURE}))")
+
+
+def _phones(text: str) -> list[NumberMention]:
+    """Telephone numbers, kind "phone"; their value is their digits, so two spellings of one number match."""
+    spans = [(m.start(), m.end()) for m in _PHONE_RE.finditer(text)
+             if not m.group().startswith(("4", "8")) or len(re.sub(r"\D", "", m.group())) == 10]  # 400/800 lines: 10 digits
+    spans += [(m.start(1), m.end(1)) for m in _SHORT_PHONE_RE.finditer(text)]
+    return [NumberMention(text[a:b], a, b, float(re.sub(r"\D", "", text[a:b])), None, "", "phone") for a, b in spans]
+
+
 def _resolve_overlaps(mentions: list[NumberMention]) -> list[NumberMention]:
-    """Keep the longest mention where spans overlap (dates before counts at equal length)."""
-    order = sorted(mentions, key=lambda m: (-(m.end - m.start), m.kind != "date", m.start))
+    """Keep the longest mention where spans overlap (dates and phone numbers before counts at equal length)."""
+    order = sorted(mentions, key=lambda m: (-(m.end - m.start), m.kind not in ("date", "phone"), m.start))
     kept: list[NumberMention] = []
     for m in order:
         if all(m.end <= k.start or m.start >= k.end for k in kept):
@@ -375,17 +392,17 @@ def _date_for(text: str, mention: NumberMention, dates: list[NumberMention]) -> 
 
 def extract_numbers(text: str, article_places: list[str] | None = None, headline: str | None = None) -> list[NumberMention]:
     """Every number mention in text, labelled with its metric, subject and date."""
-    mentions = _resolve_overlaps(_number_mentions(text) + _word_percents(text) + _dates(text))
+    mentions = _resolve_overlaps(_number_mentions(text) + _word_percents(text) + _dates(text) + _phones(text))
     mentions = [m for m in mentions if not _inside_word(text, m)]
     dates = [m for m in mentions if m.kind == "date"]
     subject_of = SubjectResolver(article_places, headline)
     previous_end = 0
     for m in mentions:
-        if m.kind != "date":
+        if m.kind not in ("date", "phone"):
             m.label, m.metric = _label(text, m, previous_end)
             m.subject = subject_of(text, m.start)
             m.date = _date_for(text, m, dates)
-        else:  # a date measures nothing, but its clause says what happened then (1995年加入…)
+        else:  # a date or phone number measures nothing, but its clause says what it is (1995年加入…, 客服电话)
             lead = _clause_before(text, m.start)
             m.context.lead = lead[max(0, len(lead) - (m.start - previous_end)):]
         m.context.places = subject_of.places(text, m.start)
