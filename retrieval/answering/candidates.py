@@ -43,7 +43,6 @@ FEATURES = [
     # before the number (全长61公里): the position signals again, for year/date/time questions only.
     "time_word_before",  # word_before, when a year, date or time is asked
     "time_word_after",  # exp(-distance / WINDOW) to the nearest question word after it in its sentence, same
-    "time_verb_next",  # a question word is the date's own predicate: 成立于1878年, 1878年成立, 1977年，宣布退役
     # The same signals against the best candidate of the question: a reader compares numbers, not absolutes.
     "window_bigrams_gap",
     "sentence_words_gap",
@@ -136,7 +135,6 @@ def features(mention: NumberMention, rank: int, hit: Hit, top: float, slot: Slot
     _, sentence_end = sentence_bounds(text, mention.end, stops=CLAUSE_STOPS)
     later = [i - mention.end for i, _ in positions if mention.end <= i < sentence_end]
     asks_time = slot.answer_type in ("year", "date", "time")
-    predicate = asks_time and any(_predicate_of(text, mention, i, w) for i, w in positions)
     whole = _bigrams(asked_about(slot.text))
     unit_match = bool(slot.measure) and (slot.measure == mention.unit or slot.measure in mention.text)
     after = text[mention.end:mention.end + NOUN_SPAN]
@@ -166,20 +164,7 @@ def features(mention: NumberMention, rank: int, hit: Hit, top: float, slot: Slot
         float(any(same_value(v, mention.value) or same_value(v, mention.value_max) for v in question.numbers)),
         math.exp(-min(before) / WINDOW) if before and asks_time else 0.0,
         math.exp(-min(later) / WINDOW) if later and asks_time else 0.0,
-        float(predicate),
     ]
-
-
-# What may stand between a date and its predicate: 成立于1878年, 1878年正式成立, 1977年，宣布退役.
-_LINK_BEFORE = re.compile(r"[于於在是为自]?")
-_LINK_AFTER = re.compile(r"[，,\s]?(?:正式|开始|已|就|便|即|被|再)?")
-
-
-def _predicate_of(text: str, mention: NumberMention, i: int, word: str) -> bool:
-    """Whether the question word at i is what happened at the date: right before it (with 于/在) or right after."""
-    if i + len(word) <= mention.start:
-        return bool(_LINK_BEFORE.fullmatch(text[i + len(word):mention.start]))
-    return i >= mention.end and bool(_LINK_AFTER.fullmatch(text[mention.end:i]))
 
 
 def same_value(a: float | None, b: float | None) -> bool:
