@@ -9,6 +9,7 @@ some of its own set's articles; questions of the articles left out must be refus
 questions in tests/data/questions.jsonl. Never DRCD, never tests/data/questions_heldout.jsonl.
 
     python -m retrieval.answering.train [--path ../shared/benchmarks] [--keep 0.7]
+    python -m retrieval.answering.train --cv 5     # compare features or models: end-to-end CV, nothing written
 
 Deterministic: fixed article split (seed 0), lbfgs, no sampling.
 """
@@ -154,23 +155,9 @@ def _as_dict(model: Logistic) -> dict:
             "bias": model.bias}
 
 
-def main() -> None:
-    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
-    parser.add_argument("--path", type=Path, default=REPO.parent / "shared" / "benchmarks")
-    parser.add_argument("--keep", type=float, default=KEEP, help="share of each set's articles kept in its corpus")
-    parser.add_argument("--out", type=Path, default=MODEL_PATH)
-    args = parser.parse_args()
-    started = time.perf_counter()
-    examples = (external_examples(args.path, "cmrc", args.keep) + external_examples(args.path, "dureader", args.keep)
-                + seed_examples(REPO / "tests" / "data" / "questions.jsonl"))
-    counts = {}
-    for e in examples:
-        entry = counts.setdefault(e.source, {"questions": 0, "candidates": 0, "positives": 0})
-        entry["questions"] += 1
-        entry["candidates"] += len(e.candidates)
-        entry["positives"] += sum(e.labels)
-    ranker = fit_pairwise(examples)
-    decisions, correct, best_right = [], [], []
+def _decisions(ranker: Logistic, examples: list[Example]) -> tuple[list[list[float]], list[int], list[list[Candidate]]]:
+    """Under this ranker: each question's decision features, whether a figure given is right, and the figures."""
+    decisions, correct, given_sets = [], [], []
     for e in examples:
         set_scores(ranker, e.candidates)
         label = {id(c): y for c, y in zip(e.candidates, e.labels)}
@@ -178,7 +165,60 @@ def main() -> None:
         given = answer_set(ranked)
         decisions.append(decision_features(ranked, given, e.hits, e.slot, e.weight))
         correct.append(int(any(label[id(c)] for c in given)))
-        best_right.append(int(bool(ranked) and label[id(ranked[0])] == 1))
+        given_sets.append(given)
+    return decisions, correct, given_sets
+
+
+def cross_validate(examples: list[Example], folds: int = 5) -> dict:
+    """End-to-end k-fold CV on the training questions (ranker and decider refitted per fold): per source, the
+    share of answerable questions whose first figure given is right (top1), the share answered, and the share
+    of unanswerable ones refused. How to compare features or models without touching held-out data."""
+    fold = np.random.RandomState(0).randint(0, folds, len(examples))
+    threshold = WRONG_ANSWER_COST / (1.0 + WRONG_ANSWER_COST)
+    tallies: dict[str, dict[str, list[int]]] = {}
+    for f in range(folds):
+        train = [e for e, k in zip(examples, fold) if k != f]
+        test = [e for e, k in zip(examples, fold) if k == f]
+        ranker = fit_pairwise(train)
+        decisions, correct, _ = _decisions(ranker, train)
+        decider = fit(decisions, correct, [e.source for e in train])
+        decisions, _, given_sets = _decisions(ranker, test)
+        answered = decider.probabilities(decisions) >= threshold
+        for e, given, a in zip(test, given_sets, answered):
+            t = tallies.setdefault(e.source, {"top1": [], "answered": [], "refused": []})
+            if e.answerable:
+                label = {id(c): y for c, y in zip(e.candidates, e.labels)}
+                t["top1"].append(int(bool(a and given) and label[id(given[0])] == 1))
+                t["answered"].append(int(a))
+            else:
+                t["refused"].append(int(not a))
+    return {source: {k: round(float(np.mean(v)), 3) if v else None for k, v in t.items()} for source, t in tallies.items()}
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--path", type=Path, default=REPO.parent / "shared" / "benchmarks")
+    parser.add_argument("--keep", type=float, default=KEEP, help="share of each set's articles kept in its corpus")
+    parser.add_argument("--out", type=Path, default=MODEL_PATH)
+    parser.add_argument("--cv", type=int, default=0, help="only report k-fold cross-validation (nothing is written)")
+    args = parser.parse_args()
+    started = time.perf_counter()
+    examples = (external_examples(args.path, "cmrc", args.keep) + external_examples(args.path, "dureader", args.keep)
+                + seed_examples(REPO / "tests" / "data" / "questions.jsonl"))
+    if args.cv:
+        print(f"{args.cv}-fold CV: {cross_validate(examples, args.cv)} ({time.perf_counter() - started:.0f} s)")
+        return
+    counts = {}
+    for e in examples:
+        entry = counts.setdefault(e.source, {"questions": 0, "candidates": 0, "positives": 0})
+        entry["questions"] += 1
+        entry["candidates"] += len(e.candidates)
+        entry["positives"] += sum(e.labels)
+    ranker = fit_pairwise(examples)
+    decisions, correct, _ = _decisions(ranker, examples)
+    best_right = [int(bool(e.candidates) and e.labels[max(range(len(e.candidates)),
+                                                          key=lambda i: e.candidates[i].probability)] == 1)
+                  for e in examples]
     decider = fit(decisions, correct, [e.source for e in examples])
     confidences = decider.probabilities(decisions)
     threshold = WRONG_ANSWER_COST / (1.0 + WRONG_ANSWER_COST)
