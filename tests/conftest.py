@@ -15,10 +15,11 @@ SEEDS = REPO / "seeds"
 
 @pytest.fixture(scope="session")
 def embedder():
-    """The bundled m3e-small model as the registry declares it, loaded once."""
+    """The bundled m3e-small model as the registry declares it, loaded once (NEWSQA_TEST_MODEL runs the
+    behaviour tests with another backend, to see what switching the default would break)."""
     from embeddings import load_embedder
 
-    return load_embedder("m3e-small")
+    return load_embedder(os.environ.get("NEWSQA_TEST_MODEL", "m3e-small"))
 
 
 @pytest.fixture(scope="session")

@@ -37,6 +37,17 @@ def test_use_vectors_are_normalised_and_multilingual(use):
     assert use.licence.startswith("Apache-2.0")
 
 
+def test_e5_uses_its_query_and_passage_prefixes():
+    e5 = load_embedder("e5-small")
+    passages = e5.encode(["綦江区上报企业6481家，复工复产率达100%。", "小米电视去年销量突破1000万台。"])
+    query = e5.encode_query("綦江复工率多少")
+    assert passages.shape == (2, 384) and query.shape == (1, 384) and e5.licence == "MIT"
+    assert np.allclose(np.linalg.norm(passages, axis=1), 1.0, atol=1e-5)
+    # "query: " and "passage: " give different vectors for the same text, as the model was trained.
+    assert not np.allclose(e5.encode_query("綦江复工率多少"), e5.encode(["綦江复工率多少"]))
+    assert (passages @ query.T)[0, 0] > (passages @ query.T)[1, 0]
+
+
 def test_index_records_the_backend_and_a_model_change_rebuilds(tmp_path, use):
     settings = Settings(corpus_dir=tmp_path / "corpus", index_dir=tmp_path / "index", model="use-multilingual")
     settings.corpus_dir.mkdir()
