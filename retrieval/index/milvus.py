@@ -210,8 +210,13 @@ class MilvusStore:
         return [(hit["id"], float(hit["distance"])) for hit in result[0]]
 
     def close(self) -> None:
-        """Release the connection (Milvus Lite stops its embedded server with the last client)."""
+        """Release the connection, and with Milvus Lite stop its embedded server (it would otherwise live, and
+        hold the data file, until the process ends)."""
         try:
             self.client.close()
+            if self.settings.embedded:
+                from milvus_lite.server_manager import server_manager_instance
+
+                server_manager_instance.release_server(str(Path(self.settings.uri).expanduser().resolve()))
         except Exception:  # closing a broken connection has nothing left to report
             pass
