@@ -43,6 +43,7 @@ from retrieval.answering.scorer import MODEL_PATH, Logistic, set_scores
 from retrieval.index.search import Hit
 
 REPO = Path(__file__).resolve().parents[2]
+READER_MODEL = "m3e-small"  # the passages the reader is fitted on are ranked with the default model
 # A wrong number costs as much as a right one is worth, so a number is given when the decider (a
 # calibrated probability) says it is more likely right than wrong: threshold = cost / (1 + cost).
 WRONG_ANSWER_COST = 1.0
@@ -86,24 +87,30 @@ def external_examples(folder: Path, name: str, keep: float) -> list[Example]:
 
 def seed_examples(path: Path) -> list[Example]:
     """Examples from the seed question set, answered over the seed corpus with the real engine."""
+    import tempfile
+
+    from retrieval.config import Settings
     from retrieval.engine import Engine
     from retrieval.evaluation import load_questions, squash
 
-    engine = Engine()
-    engine.open()
-    weight = engine.searcher.word_weight
-    out = []
-    for q in load_questions(path):
-        analysis = analyse(q.question)
-        if not analysis.numeric:
-            continue
-        hits = engine.search(q.question, top_k=5)
-        slot = analysis.slots[0]
-        cands = candidates(analysis, slot, hits, weight)
-        wanted = {squash(n) for n in q.numbers}
-        # Right when it states a gold number: 不高于1% states 1%, 2月1日至6月30日 states 6月30日.
-        labels = [int(any(w in squash(c.mention.text) for w in wanted)) for c in cands]
-        out.append(Example("seeds", cands, labels, hits, slot, weight, q.answerable and bool(q.numbers)))
+    # Always the bundled corpus and the reader's model in a folder of its own, whatever NEWSQA_* says: a refit
+    # under another model or store would silently fit another reader.
+    with tempfile.TemporaryDirectory(prefix="newsqa-train-") as folder:
+        engine = Engine(Settings(REPO / "seeds", Path(folder), READER_MODEL))
+        engine.open()
+        weight = engine.searcher.word_weight
+        out = []
+        for q in load_questions(path):
+            analysis = analyse(q.question)
+            if not analysis.numeric:
+                continue
+            hits = engine.search(q.question, top_k=5)
+            slot = analysis.slots[0]
+            cands = candidates(analysis, slot, hits, weight)
+            wanted = {squash(n) for n in q.numbers}
+            # Right when it states a gold number: 不高于1% states 1%, 2月1日至6月30日 states 6月30日.
+            labels = [int(any(w in squash(c.mention.text) for w in wanted)) for c in cands]
+            out.append(Example("seeds", cands, labels, hits, slot, weight, q.answerable and bool(q.numbers)))
     return out
 
 
