@@ -57,23 +57,28 @@ def _blocks(data: dict, rich: bool) -> list[str]:
 
 def _split_plain(text: str, limit: int) -> list[str]:
     """Split plain text at line breaks, then hard, so every piece fits."""
-    pieces, current = [], ""
+    units = []
     for line in text.split("\n"):
-        while len(line) > limit:
-            if current:
-                pieces.append(current)
-                current = ""
-            pieces.append(line[:limit])
+        while len(line) > limit:  # a line longer than a message is cut where it must be
+            units.append(line[:limit])
             line = line[limit:]
-        candidate = f"{current}\n{line}" if current else line
+        units.append(line)
+    return _join_up_to(units, "\n", limit)
+
+
+def _join_up_to(units: list[str], separator: str, limit: int) -> list[str]:
+    """Consecutive units (each at most limit long) joined by separator into texts of at most limit characters."""
+    out, current = [], ""
+    for unit in units:
+        candidate = f"{current}{separator}{unit}" if current else unit
         if len(candidate) > limit:
-            pieces.append(current)
-            current = line
+            out.append(current)
+            current = unit
         else:
             current = candidate
     if current:
-        pieces.append(current)
-    return pieces
+        out.append(current)
+    return out
 
 
 def _escaped_fitting(piece: str, limit: int) -> list[str]:
@@ -91,25 +96,18 @@ def pack(blocks: list[str], limit: int = TELEGRAM_LIMIT, rich: bool = True) -> l
     A single block longer than the limit loses its formatting and is split at line boundaries,
     so a tag is never cut in half.
     """
-    messages, current = [], ""
+    messages, run = [], []
     for block in blocks:
-        if len(block) > limit:
-            if current:
-                messages.append(current)
-                current = ""
-            plain = re.sub(r"<[^>]+>", "", block)
-            plain = html.unescape(plain) if rich else plain
-            for piece in _split_plain(plain, limit):
-                messages.extend(_escaped_fitting(piece, limit) if rich else [piece])
+        if len(block) <= limit:
+            run.append(block)
             continue
-        candidate = f"{current}\n\n{block}" if current else block
-        if len(candidate) > limit:
-            messages.append(current)
-            current = block
-        else:
-            current = candidate
-    if current:
-        messages.append(current)
+        messages += _join_up_to(run, "\n\n", limit)
+        run = []
+        plain = re.sub(r"<[^>]+>", "", block)
+        plain = html.unescape(plain) if rich else plain
+        for piece in _split_plain(plain, limit):
+            messages.extend(_escaped_fitting(piece, limit) if rich else [piece])
+    messages += _join_up_to(run, "\n\n", limit)
     return messages
 
 
