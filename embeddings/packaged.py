@@ -17,6 +17,7 @@ class PackagedEmbedder:
     name = ""
     dimension = 0
     package = ""  # what to install when the import fails
+    batch = BATCH
 
     def __init__(self, licence: str, bm25_weight: float | None = None):
         """licence and bm25_weight as the registry declares them."""
@@ -50,12 +51,12 @@ class PackagedEmbedder:
         # Longest first, so each batch pads to texts of like length; rows go back to the caller's order.
         order = np.argsort([-len(t) for t in texts], kind="stable")
         ordered = [texts[i] for i in order]
-        batches = range(0, len(texts), BATCH)
+        batches = range(0, len(texts), self.batch)
         if progress:
             from tqdm import tqdm
 
             batches = tqdm(batches, desc="encoding", unit="batch")
-        sorted_vectors = np.vstack([np.asarray(self._forward(model, ordered[i:i + BATCH], is_query), dtype=np.float32)
+        sorted_vectors = np.vstack([np.asarray(self._forward(model, ordered[i:i + self.batch], is_query), dtype=np.float32)
                                     .reshape(-1, self.dimension) for i in batches])
         vectors = np.empty_like(sorted_vectors)
         vectors[order] = sorted_vectors

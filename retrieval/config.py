@@ -8,7 +8,7 @@ other module reads the environment.
 |---|---|---|
 | NEWSQA_CORPUS | seeds/ | folder of .txt articles |
 | NEWSQA_INDEX_DIR | var/index/ | where the index, passages, manifest and facts live |
-| NEWSQA_MODEL | m3e-small | a backend name (m3e-small, use-multilingual) or a sentence-transformers folder |
+| NEWSQA_MODEL | e5-small | a backend name (e5-small, m3e-small, m3e-small-int8, use-multilingual) or a model folder |
 | NEWSQA_STORE | faiss | where passages are searched: faiss (in process) or milvus |
 | NEWSQA_MILVUS_URI | <index dir>/milvus.db | a file path (Milvus Lite, embedded) or http://host:19530 (a server) |
 | NEWSQA_MILVUS_TOKEN | unset | user:password or an API key for a Milvus server |

@@ -9,17 +9,22 @@ from pathlib import Path
 import pytest
 
 os.environ.setdefault("HF_HUB_OFFLINE", "1")
+# The commands the tests start in subprocesses use the tests' model: NEWSQA_TEST_MODEL, else the default.
+if os.environ.get("NEWSQA_TEST_MODEL"):
+    os.environ["NEWSQA_MODEL"] = os.environ["NEWSQA_TEST_MODEL"]
+else:
+    os.environ.pop("NEWSQA_MODEL", None)
 REPO = Path(__file__).resolve().parents[1]
 SEEDS = REPO / "seeds"
 
 
 @pytest.fixture(scope="session")
 def embedder():
-    """The bundled m3e-small model as the registry declares it, loaded once (NEWSQA_TEST_MODEL runs the
-    behaviour tests with another backend, to see what switching the default would break)."""
+    """The default model as the registry declares it, loaded once (NEWSQA_TEST_MODEL runs the behaviour tests
+    with another backend, to see what switching the default would break)."""
     from embeddings import load_embedder
 
-    return load_embedder(os.environ.get("NEWSQA_TEST_MODEL", "m3e-small"))
+    return load_embedder(os.environ.get("NEWSQA_TEST_MODEL") or None)
 
 
 @pytest.fixture(scope="session")

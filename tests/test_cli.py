@@ -44,9 +44,10 @@ def test_top_k_out_of_range(built):
     assert result.returncode == 2 and "Traceback" not in result.stderr
 
 
-def test_index_command(built):
+def test_index_command(built, embedder):
     result = _run(["index"], built)
-    assert result.returncode == 0 and "passages" in result.stdout and "m3e-small" in result.stdout
+    assert result.returncode == 0 and "passages" in result.stdout and embedder.name in result.stdout
+    assert embedder.licence in result.stdout
 
 
 def test_missing_model_is_a_clear_error(built, tmp_path):

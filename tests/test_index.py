@@ -8,12 +8,12 @@ from retrieval.config import Settings
 from retrieval.engine import Engine
 
 
-def test_index_files_and_manifest(built, engine):
+def test_index_files_and_manifest(built, engine, embedder):
     _, index = built
     manifest = json.loads((index / "manifest.json").read_text("utf-8"))
-    assert manifest["model"] == "m3e-small" and manifest["dimension"] == 512
+    assert manifest["model"] == embedder.name and manifest["dimension"] == embedder.dimension
     assert manifest["passages"] == len(engine.passages) > 0
-    assert (index / "dense.faiss").stat().st_size > 512 * 4 * len(engine.passages)
+    assert (index / "dense.faiss").stat().st_size > embedder.dimension * 4 * len(engine.passages)
 
 
 def test_round_trip_gives_the_same_ranking(engine, built, embedder):
