@@ -241,7 +241,7 @@ class Engine:
     def _search(self, state: IndexState, question: str, top_k: int, mode: str, analysis=None) -> list[Hit]:
         from retrieval.answering.question import analyse
 
-        analysis = analysis or analyse(question)
+        analysis = analysis or analyse(question, state.searcher.document_frequency)
         # The model reads the question as asked (a multilingual one reads English); the word index reads the
         # analysed text, which gives an English question the articles' words (Qijiang → 綦江, work resumption → 复工).
         vector = self.embedder.encode_query(question) if mode != "bm25" else None
@@ -256,11 +256,19 @@ class Engine:
         from retrieval.answering.reader import read
 
         question = check_question(question)
-        analysis = analyse(question)
         state = self.state  # one snapshot for the whole question, whatever is added meanwhile
+        analysis = analyse(question, state.searcher.document_frequency)
         hits = self._search(state, question, top_k, mode, analysis)
         return read(question, hits, state.known_places, state.searcher.word_weight, facts=state.facts,
-                    passage_of=lambda pid: state.passages[state.by_id[pid]], analysis=analysis)
+                    passage_of=lambda pid: state.passages[state.by_id[pid]], analysis=analysis,
+                    similarity=self.similarity_to(question))
+
+    def similarity_to(self, question: str):
+        """Cosines of the question and texts under this engine's model (encoded only when called)."""
+        def similarity(texts: list[str]):
+            return self.embedder.encode(texts) @ self.embedder.encode_query(question)[0]
+
+        return similarity
 
     def facts(self, metric: str | None = None, place: str | None = None, kind: str | None = None,
               limit: int = 100, offset: int = 0):

@@ -96,6 +96,30 @@ def test_an_english_question_is_searched_with_the_articles_words():
     assert slot.answer_type == "percent" and slot.words == ["复工"]  # English words are not matched against Chinese
 
 
+def test_english_words_come_from_the_dictionary_only_where_the_corpus_uses_them(engine):
+    from retrieval.language.english import lemmas, to_chinese
+
+    assert "company" in lemmas("companies") and "mask" in lemmas("masks") and "resume" in lemmas("resumed")
+    frequency = engine.state.searcher.document_frequency
+    glossary_only, none = to_chinese("how many face masks did nan'an distribute?")
+    assert none == []  # without the corpus's frequencies, the glossary alone
+    _, groups = to_chinese("how many face masks did nan'an distribute?", frequency)
+    assert any("口罩" in group for group in groups)
+    assert all(frequency(word) > 0 for group in groups for word in group)
+    assert all(len(group) <= 3 for group in groups)
+    analysis = analyse("How many face masks did Nan'an distribute?", frequency)
+    assert "口罩" in analysis.simplified and analysis.slots[0].answer_type == "count"
+    assert any("口罩" in group for group in analysis.slots[0].alternatives)
+
+
+def test_english_interrogatives_name_the_answer_type():
+    assert analyse("How long is the Chayuan Avenue reconstruction project?").answer_type == "measure"  # not yuan
+    assert analyse("On what day did the factory resume work?").answer_type == "date"
+    assert analyse("How many days did it take to launch the app?").answer_type == "duration"
+    assert analyse("What is the fiscal interest subsidy ratio?").answer_type == "percent"
+    assert analyse("What is the annual output value of the plant?").answer_type == "money"
+
+
 def test_int8_vectors_stay_close_to_fp32_under_their_own_name():
     from retrieval.ingest.corpus import read_corpus
     from retrieval.ingest.passages import passages_of

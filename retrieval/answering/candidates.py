@@ -8,8 +8,11 @@ from __future__ import annotations
 import math
 import re
 from dataclasses import dataclass
+from typing import Callable
 
-from retrieval.answering.question import QuestionAnalysis, Slot, asked_about
+import numpy as np
+
+from retrieval.answering.question import QuestionAnalysis, Slot, asked_about, is_english
 from retrieval.index.search import Hit
 from retrieval.ingest.text import CLAUSE_STOPS, sentence_bounds
 from retrieval.language.metrics import find_metrics
@@ -43,6 +46,9 @@ FEATURES = [
     # before the number (全长61公里): the position signals again, for year/date/time questions only.
     "time_word_before",  # word_before, when a year, date or time is asked
     "time_word_after",  # exp(-distance / WINDOW) to the nearest question word after it in its sentence, same
+    # An English question shares no words with a Chinese sentence; the multilingual model reads both. 0 for a
+    # Chinese question, whose words say more (and it costs an encoding of every candidate sentence).
+    "sentence_similarity",  # cosine of the question and the number's sentence (English questions)
     # The same signals against the best candidate of the question: a reader compares numbers, not absolutes.
     "window_bigrams_gap",
     "sentence_words_gap",
@@ -50,6 +56,7 @@ FEATURES = [
     "nearest_word_gap",
     "word_before_gap",
     "question_bigrams_gap",
+    "sentence_similarity_gap",
 ]
 COMPARED = [FEATURES.index(name.removesuffix("_gap")) for name in FEATURES if name.endswith("_gap")]
 # What decides whether the best candidate is given at all (the abstention model's inputs).
@@ -90,9 +97,12 @@ def _bigrams(text: str) -> set[str]:
     return {chars[i:i + 2] for i in range(len(chars) - 1)}
 
 
-def _share(words: list[str], text: str, weight) -> float:
-    total = sum(weight(w) for w in words)
-    return sum(weight(w) for w in words if w in text) / total if total else 0.0
+def word_share(words: list[str], text: str, weight, alternatives: list[tuple[str, ...]] = ()) -> float:
+    """IDF-weighted share of the words the text says; a group of alternatives counts once, at its best word."""
+    groups = [(w,) for w in words] + list(alternatives)
+    total = sum(max(weight(w) for w in group) for group in groups)
+    said = sum(max((weight(w) for w in group if w in text), default=0.0) for group in groups)
+    return said / total if total else 0.0
 
 
 # Answer types a number matches by its kind alone.
@@ -128,14 +138,17 @@ def features(mention: NumberMention, rank: int, hit: Hit, top: float, slot: Slot
     sentence = _with_metrics(simplify_chars(mention.context.sentence or window).lower())
     clause = _with_metrics(simplify_chars(" ".join([mention.label or "", mention.context.lead,
                                                     mention.context.after])).lower())
-    positions = [(i, w) for w in slot.words for i in _positions(text, w)]
+    every_word = slot.words + [w for group in slot.alternatives for w in group]
+    positions = [(i, w) for w in every_word for i in _positions(text, w)]
     distances = [abs(i - mention.start) for i, _ in positions]
     sentence_start, _ = sentence_bounds(text, mention.start, stops=CLAUSE_STOPS)
     before = [mention.start - (i + len(w)) for i, w in positions if sentence_start <= i and i + len(w) <= mention.start]
     _, sentence_end = sentence_bounds(text, mention.end, stops=CLAUSE_STOPS)
     later = [i - mention.end for i, _ in positions if mention.end <= i < sentence_end]
     asks_time = slot.answer_type in ("year", "date", "time")
-    whole = _bigrams(asked_about(slot.text))
+    asked = asked_about(slot.text)
+    # An English question's own words are never in the articles: its Chinese words (glossary, places) are.
+    whole = _bigrams(re.sub(r"[a-z]", "", asked) if is_english(slot.text) else asked)
     unit_match = bool(slot.measure) and (slot.measure == mention.unit or slot.measure in mention.text)
     after = text[mention.end:mention.end + NOUN_SPAN]
     places = {mention.subject, *mention.context.places} - {None}
@@ -145,8 +158,8 @@ def features(mention: NumberMention, rank: int, hit: Hit, top: float, slot: Slot
         hit.score / top if top > 0 else 0.0,
         1.0 / (1 + rank),
         len(q_bigrams & _bigrams(window)) / len(q_bigrams) if q_bigrams else 0.0,
-        _share(slot.words, sentence, weight),
-        _share(slot.words, clause, weight),
+        word_share(slot.words, sentence, weight, slot.alternatives),
+        word_share(slot.words, clause, weight, slot.alternatives),
         math.exp(-min(distances) / WINDOW) if distances else 0.0,
         math.exp(-min(before) / WINDOW) if before else 0.0,
         len(whole & _bigrams(window)) / len(whole) if whole else 0.0,
@@ -154,7 +167,7 @@ def features(mention: NumberMention, rank: int, hit: Hit, top: float, slot: Slot
         float(wanted_type and not matches),
         float(unit_match),
         float(bool(slot.measure) and bool(mention.unit) and not unit_match),
-        float(any(w in after for w in slot.words)),
+        float(any(w in after for w in every_word)),
         float(bool(slot.places) and bool(places & set(slot.places))),
         float(bool(slot.places) and bool(places) and not places & set(slot.places)),
         float(bool(question.year) and question.year in (sentence + (mention.date or ""))),
@@ -181,13 +194,21 @@ def _positions(text: str, word: str) -> list[int]:
     return [m.start() for m in re.finditer(re.escape(word), text)] if word else []
 
 
-def candidates(question: QuestionAnalysis, slot: Slot, hits: list[Hit], weight) -> list[Candidate]:
-    """Every number in the hits as a Candidate for this slot, with features (the gaps filled in last)."""
+def candidates(question: QuestionAnalysis, slot: Slot, hits: list[Hit], weight,
+               similarity: Callable[[list[str]], np.ndarray] | None = None) -> list[Candidate]:
+    """Every number in the hits as a Candidate for this slot, with features (the gaps filled in last).
+    similarity: cosines of the question and some texts (the engine's model); used for English questions."""
     top = max((h.score for h in hits), default=0.0)
     out = []
     for rank, hit in enumerate(hits):
         for m in passage_mentions(hit):
             out.append(Candidate(m, rank, features(m, rank, hit, top, slot, question, weight)))
+    sentences = [c.mention.context.sentence or c.mention.text for c in out]
+    cosines = dict.fromkeys(sentences, 0.0)
+    if similarity is not None and out and is_english(slot.text):
+        cosines = dict(zip(cosines, map(float, similarity(list(cosines)))))
+    for c, sentence in zip(out, sentences):
+        c.features.append(cosines[sentence])
     best = [max((c.features[i] for c in out), default=0.0) for i in COMPARED]
     for c in out:
         c.features += [c.features[i] - b for i, b in zip(COMPARED, best)]
@@ -220,7 +241,7 @@ def decision_features(ranked: list[Candidate], given: list[Candidate], hits: lis
         best.probability - second,
         best.features[FEATURES.index("sentence_words")],
         best.features[FEATURES.index("type_match")],
-        _share(slot.words, _with_metrics(passage), weight),
+        word_share(slot.words, _with_metrics(passage), weight, slot.alternatives),
         math.log1p(max(hit.bm25, 0.0)),
         float(len(given)),
     ]

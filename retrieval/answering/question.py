@@ -4,9 +4,9 @@ from __future__ import annotations
 
 import re
 from dataclasses import dataclass, field
-from functools import lru_cache
-from importlib import resources
+from typing import Callable
 
+from retrieval.language.english import to_chinese
 from retrieval.language.metrics import find_metrics
 from retrieval.language.numbers import MEASURE_KINDS
 from retrieval.language.places import GENERIC, gazetteer
@@ -16,9 +16,11 @@ from retrieval.language.tokenizer import simplify, tokenize
 # Tried in order; the first match decides. English forms are matched lower-cased.
 EXPLICIT: list[tuple[str, str]] = [
     (r"哪一年|何年|哪年|几几年|西元几年|公元几年|which year|what year", "year"),
-    (r"哪一天|哪天|几月几[日号]|几号|什么时候|何时|什么时间|何日|哪个月|几月|日期|执行到|when", "date"),
+    (r"哪一天|哪天|几月几[日号]|几号|什么时候|何时|什么时间|何日|哪个月|几月|日期|执行到|when|"
+     r"(?:what|which) (?:day|date|month)|until what", "date"),
     (r"几岁|多大年纪|多少岁|年龄|how old", "age"),
-    (r"多久|多长时间|几年时间|how long does|how long did", "duration"),
+    (r"多久|多长时间|几年时间|how long (?:does|did|do|will|would|has|have|had|was it|is it|it)|"
+     r"how many (?:days|weeks|months|years|hours|minutes)", "duration"),
     (r"第几|排名第|排第几", "ordinal"),
 ]
 # The measure word right after 多少/几 names the unit asked for (多少家 → 家), and with it the type: the
@@ -31,11 +33,13 @@ MEASURE_AFTER = re.compile(rf"(?:多少|几)({_MEASURE_WORDS})")
 # Without a measure word, the head noun decides (贷款多少 → money, 复工率多少 → percent); the noun named
 # last wins, so 优惠利率贷款 is an amount and 贷款利率 a rate.
 HEAD_NOUNS: list[tuple[str, str]] = [
-    (r"百分之|百分比|%|比例|比率|占比|几成|率|增幅|增速|percentage|percent|share|\brate\b", "percent"),
+    (r"百分之|百分比|%|比例|比率|占比|几成|率|增幅|增速|\b(?:percent|share|rate\b|ratio|proportion)", "percent"),
     (r"钱|额|资金|资助|奖励|贷款|融资|投资|引资|余额|价格|价|收入|销售额|营业额|成交额|补贴|补助|费|成本|产值|利润|债券|减负|"
-     r"预算|工资|赔偿|罚款|罚金|奖金|租金|薪|税|money|cost|invest|price|loan", "money"),
+     r"预算|工资|赔偿|罚款|罚金|奖金|租金|薪|税|"
+     r"\b(?:money|cost|invest|price|loan|fund|value|revenue|sales|bond|(?:yuan|dollars?|euros?)\b)", "money"),
     (r"多长|多高|多远|多深|多宽|多重|面积|多快|速度|多厚|多薄|尺寸|体长|身长|全长|总长|长度|高度|宽度|深度|厚度|身高|体重|"
-     r"重量|海拔|距离|直径|半径|容量|排水量|how far|how tall|how big", "measure"),
+     r"重量|海拔|距离|直径|半径|容量|排水量|how far|how tall|how big|"
+     r"how (?:long|high|wide|deep|heavy) (?:is|are|was|were)|\b(?:length|width|height|weight)", "measure"),
     # Keyword questions without an interrogative (上映时间, 2016年客车销量, 喜欢你的票房) still name what they want.
     (r"票房", "money"),
     (r"电话|热线|手机号|phone number|hotline", "phone"),
@@ -62,7 +66,6 @@ YEAR_IN_QUESTION = re.compile(r"((?:19|20)\d{2})年")
 ENGLISH_WORD = re.compile(r"[a-z]{2,}")
 LATIN_LETTER = re.compile(r"[a-z]")
 CJK_CHAR = re.compile(r"[\u4e00-\u9fff]")
-ENGLISH_TERMS_FILE = "data/english.txt"  # English words → the articles' Chinese (a glossary, not a translator)
 
 
 @dataclass
@@ -74,6 +77,9 @@ class Slot:
     measure: str | None
     places: list[str]
     words: list[str]
+    # An English question's dictionary words, one group of interchangeable words per English term: a group
+    # counts as said when any of its words is.
+    alternatives: list[tuple[str, ...]] = field(default_factory=list)
 
 
 # Questions over many figures at once, answered from the facts table: superlatives, comparisons, lists.
@@ -102,6 +108,7 @@ class QuestionAnalysis:
     metrics: list[str] = field(default_factory=list)  # canonical metrics the question names
     at_least: float | None = None  # 超过1亿元的: only figures above this value
     numbers: list[float] = field(default_factory=list)  # values the question itself states (雅思6.5相当于…)
+    alternatives: list[tuple[str, ...]] = field(default_factory=list)  # as Slot.alternatives
 
     @property
     def answer_type(self) -> str:
@@ -138,35 +145,39 @@ def asked_about(text: str) -> str:
     return QUESTION_WORDS.sub(" ", text).replace("的", " ")
 
 
+def is_english(text: str) -> bool:
+    """Whether a question is written in English (more Latin letters than Chinese characters)."""
+    return len(LATIN_LETTER.findall(text.lower())) > len(CJK_CHAR.findall(text))
+
+
 def content_words(text: str) -> list[str]:
     """Words that say what is asked about: no question words, places or one-character particles."""
     stripped = QUESTION_WORDS.sub(" ", text)
     aliases = gazetteer().alias_to_place
-    english = len(LATIN_LETTER.findall(text)) > len(CJK_CHAR.findall(text))
+    english = is_english(text)
     return [t for t in dict.fromkeys(tokenize(stripped)) if len(t) > 1 and t not in aliases and t not in GENERIC
             and not (english and t.isascii())]  # an English question's own words are not in Chinese articles
 
 
-@lru_cache(maxsize=1)
-def _english_terms() -> tuple[re.Pattern, dict[str, str]]:
-    text = resources.files("retrieval").joinpath(ENGLISH_TERMS_FILE).read_text("utf-8")
-    terms = dict(line.split("\t", 1) for line in text.splitlines() if line.strip() and not line.startswith("#"))
-    words = sorted(terms, key=len, reverse=True)
-    return re.compile(r"(?<![a-z])(?:" + "|".join(map(re.escape, words)) + r")(?![a-z])"), terms
+def english_to_chinese(text: str, document_frequency: Callable[[str], int] | None = None
+                       ) -> tuple[list[str], list[tuple[str, ...]]]:
+    """The articles' words for the English words of a lower-cased question: the glossary's and the places it
+    names, then the dictionary's, grouped by English term (document_frequency: the corpus's, so words it never
+    uses are left out)."""
+    glossary_words, groups = to_chinese(text, document_frequency)
+    named = list(dict.fromkeys(glossary_words + [p for p in gazetteer().find(text) if p not in GENERIC]))
+    groups = [tuple(w for w in group if w not in named) for group in groups]
+    return named, [g for g in groups if g]
 
 
-def english_to_chinese(text: str) -> list[str]:
-    """The articles' words for the English words of a lower-cased question, and the places it names."""
-    pattern, terms = _english_terms()
-    found = [terms[m.group()].strip() for m in pattern.finditer(text)]
-    return list(dict.fromkeys(found + [p for p in gazetteer().find(text) if p not in GENERIC]))
-
-
-def analyse(question: str) -> QuestionAnalysis:
-    """Read a question: its slots (answer type, unit, words), places and year."""
+def analyse(question: str, document_frequency: Callable[[str], int] | None = None) -> QuestionAnalysis:
+    """Read a question: its slots (answer type, unit, words), places and year. document_frequency (the
+    index's) lets an English question borrow dictionary words the corpus uses."""
     simplified = simplify(question)
+    borrowed: list[tuple[str, ...]] = []  # dictionary words: searched and matched, they do not decide the type
     if ENGLISH_WORD.search(simplified):
-        simplified = " ".join(english_to_chinese(simplified)) + " " + simplified
+        named, borrowed = english_to_chinese(simplified, document_frequency)
+        simplified = " ".join(named) + " " + simplified
     places = [p for p in gazetteer().find(simplified) if p not in GENERIC]
     year = YEAR_IN_QUESTION.search(simplified)
     parts = [p for p in SLOT_SPLIT.split(simplified) if p and answer_type_of(p) != "entity"]
@@ -177,20 +188,23 @@ def analyse(question: str) -> QuestionAnalysis:
         measure = MEASURE_AFTER.search(part)
         slot_places = [p for p in gazetteer().find(part) if p not in GENERIC] or places
         slots.append(Slot(part, answer_type_of(part), measure.group(1) if measure else None, slot_places,
-                          content_words(part)))
+                          content_words(part), borrowed))
     if len(places) > 1 and len(slots) == 1 and ("分别" in simplified or "和" in simplified or "各" in simplified):
         # 南岸区和綦江区的返岗率分别是多少: the same figure for each place, in the question's order.
         base = slots[0]
-        slots = [Slot(base.text, base.answer_type, base.measure, [place], base.words) for place in places]
+        slots = [Slot(base.text, base.answer_type, base.measure, [place], base.words, base.alternatives)
+                 for place in places]
     comparison = next((kind for pattern, kind in _COMPARISON_RES if pattern.search(simplified)), None)
     if comparison in ("max", "min") and not (ASKS_ENTITY.search(simplified) or len(places) > 1):
         comparison = None  # 担保费最高收多少: 最高 bounds one figure; 哪个区最高 compares several
     if comparison == "list" and places:
         comparison = None  # 綦江各企业… / 南岸和綦江的…分别: each place's own figure, one slot per place
     at_least = AT_LEAST.search(simplified)
-    return QuestionAnalysis(question, simplified, slots, places, year.group(1) if year else None,
-                            content_words(simplified), comparison, find_metrics(simplified),
-                            _value(at_least.group(1)) if at_least else None, _stated_values(simplified))
+    metrics, words, stated = find_metrics(simplified), content_words(simplified), _stated_values(simplified)
+    if borrowed:  # the word index reads them too
+        simplified = " ".join(w for group in borrowed for w in group) + " " + simplified
+    return QuestionAnalysis(question, simplified, slots, places, year.group(1) if year else None, words, comparison,
+                            metrics, _value(at_least.group(1)) if at_least else None, stated, borrowed)
 
 
 def _stated_values(text: str) -> list[float]:

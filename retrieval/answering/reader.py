@@ -10,6 +10,7 @@ from retrieval.answering.candidates import (
     answer_set,
     candidates,
     decision_features,
+    word_share,
 )
 from retrieval.answering.compare import comparison_answer
 from retrieval.answering.question import QuestionAnalysis, analyse
@@ -22,11 +23,13 @@ MIN_SENTENCE_SHARE = 0.5  # an entity question is answered by a sentence holding
 
 
 def read(question: str, hits: list[Hit], known_places: set[str], weight=len, scorer: Scorer | None = None,
-         facts=None, passage_of=None, analysis: QuestionAnalysis | None = None) -> Answer:
+         facts=None, passage_of=None, analysis: QuestionAnalysis | None = None, similarity=None) -> Answer:
     """Answer a question from its ranked passages, or say plainly that the articles do not.
 
     facts and passage_of (the facts table and a passage lookup) let questions over many figures at once
-    (哪个区复工率最高) be answered from every figure the articles give, not only the top passages.
+    (哪个区复工率最高) be answered from every figure the articles give, not only the top passages;
+    similarity (cosines of the question and texts under the engine's model) lets an English question be matched
+    with Chinese sentences.
     """
     analysis = analysis or analyse(question)
     if not hits:
@@ -43,7 +46,7 @@ def read(question: str, hits: list[Hit], known_places: set[str], weight=len, sco
     scorer = scorer or load_scorer()
     chosen: list[list[Candidate]] = []
     for slot in analysis.slots:
-        ranked = scorer.score(candidates(analysis, slot, hits, weight))
+        ranked = scorer.score(candidates(analysis, slot, hits, weight, similarity))
         taken = {(c.mention.text, c.hit_rank) for given in chosen for c in given}
         ranked = [c for c in ranked if (c.mention.text, c.hit_rank) not in taken]
         given = answer_set(ranked)
@@ -98,15 +101,13 @@ def _numeric_answer(question: str, slots: list, hits: list[Hit], chosen: list[li
 
 def _sentence_answer(question: str, analysis: QuestionAnalysis, hits: list[Hit], weight) -> Answer:
     """Who/which/what questions: the cited sentence sharing most of the question's words (IDF-weighted)."""
-    words = analysis.words
-    total = sum(weight(w) for w in words)
     best, best_score = None, 0.0
     for rank, hit in enumerate(hits):
         for sentence in SENTENCE_END.split(hit.passage.text):
             if len(sentence.strip()) < 6:
                 continue
             s = simplify_chars(simplify(sentence))
-            share = sum(weight(w) for w in words if w in s) / total if total else 0.0
+            share = word_share(analysis.words, s, weight, analysis.alternatives)
             score = share * (0.9 ** rank)
             if score > best_score:
                 best, best_score = (sentence.strip(), rank, share), score

@@ -26,6 +26,10 @@ class TermWeights:
         """log(1 + N / (df + 1)), df counted over passages containing the word as a token."""
         return math.log(1.0 + self._size / (self._df.get(word, 0) + 1.0))
 
+    def document_frequency(self, word: str) -> int:
+        """How many passages contain the word as a token."""
+        return self._df.get(word, 0)
+
     def word_weight(self, word: str) -> float:
         """A question word's weight for matching: its length times its IDF (rare, long words say most)."""
         return len(word) * self.idf(word)

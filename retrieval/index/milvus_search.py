@@ -30,12 +30,19 @@ class MilvusSearcher(Searcher):
         self._reference: np.ndarray | None = None
         self._lock = threading.Lock()
 
-    def word_weight(self, word: str) -> float:
-        """A question word's weight (length × IDF), from the passages' tokens counted on first use."""
-        with self._lock:
+    def _term_weights(self) -> TermWeights:
+        with self._lock:  # the passages' tokens are counted on first use
             if self._terms is None:
                 self._terms = TermWeights.of_texts([p.index_text for p in self.passages])
-        return self._terms.word_weight(word)
+        return self._terms
+
+    def word_weight(self, word: str) -> float:
+        """A question word's weight (length × IDF)."""
+        return self._term_weights().word_weight(word)
+
+    def document_frequency(self, word: str) -> int:
+        """How many passages contain the word as a token."""
+        return self._term_weights().document_frequency(word)
 
     def _reference_vectors(self) -> np.ndarray:
         with self._lock:

@@ -95,6 +95,10 @@ class Searcher:
         """A question word's weight for matching (length × IDF over this corpus's passages)."""
         return self.bm25.word_weight(word)
 
+    def document_frequency(self, word: str) -> int:
+        """How many passages contain the word as a token."""
+        return self.bm25.terms.document_frequency(word)
+
     def _context_factor(self, context: QueryContext, rows: np.ndarray) -> np.ndarray:
         """Multiplier of each scored passage (rows) from the places and metrics the question names."""
         factor = np.ones(len(rows), dtype=np.float32)
