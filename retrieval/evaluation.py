@@ -22,10 +22,13 @@ BENCHMARK_FILES = {"dureader": "dureader_robust_dev.json", "cmrc": "cmrc2018_dev
 FLOORS = {"hybrid": {"hit@5": 0.97}, "answer": {"number_acc": 0.88, "grounded": 1.0, "abstain_unans": 0.80,
                                                  "answered_ans": 0.89}}
 # The held-out seed questions are never used to fit or tune; these floors only catch regressions.
-# Since 23 English questions joined the file (h067–h089), its figures mix Chinese (number_acc 0.759 on
-# h001–h066) and English (0.208): the floors are for the whole file.
-HELDOUT_FLOORS = {"hybrid": {"hit@5": 0.88}, "answer": {"number_acc": 0.60, "grounded": 1.0, "abstain_unans": 0.78,
-                                                         "answered_ans": 0.68}}
+# Its figures mix Chinese (number_acc 0.759 on h001–h066) and English (0.476 on h067–h089, 2026-12-02): the
+# floors are for the whole file (0.962 / 0.684 / 0.800 / 0.797 then).
+HELDOUT_FLOORS = {"hybrid": {"hit@5": 0.95}, "answer": {"number_acc": 0.66, "grounded": 1.0, "abstain_unans": 0.78,
+                                                         "answered_ans": 0.77}}
+# The English training questions (translations of questions.jsonl): 0.821 / 0.328 / 0.714 / 0.403 on 2026-12-02.
+ENGLISH_FLOORS = {"hybrid": {"hit@5": 0.80}, "answer": {"number_acc": 0.30, "grounded": 1.0, "abstain_unans": 0.70,
+                                                         "answered_ans": 0.38}}
 
 
 @dataclass

@@ -8,6 +8,7 @@ import math
 import pytest
 
 from retrieval.evaluation import (
+    ENGLISH_FLOORS,
     FLOORS,
     HELDOUT_FLOORS,
     Report,
@@ -63,14 +64,16 @@ def test_question_set_is_spread_and_typed():
     assert sources  # parsed
 
 
-def test_every_evidence_snippet_exists_in_the_corpus(engine):
+@pytest.mark.parametrize("name", ["questions.jsonl", "questions_english.jsonl"])
+def test_every_evidence_snippet_exists_in_the_corpus(engine, name):
     texts = [p.text for p in engine.passages]
-    for q in load_questions(QUESTIONS_FILE):
+    for q in load_questions(QUESTIONS_FILE.parent / name):
         for snippet in q.evidence:
             assert any(relevance(texts, [snippet])), (q.id, snippet)
 
 
-@pytest.mark.parametrize("name,floors", [("questions.jsonl", FLOORS), ("questions_heldout.jsonl", HELDOUT_FLOORS)])
+@pytest.mark.parametrize("name,floors", [("questions.jsonl", FLOORS), ("questions_heldout.jsonl", HELDOUT_FLOORS),
+                                         ("questions_english.jsonl", ENGLISH_FLOORS)])
 def test_floors_hold_on_the_question_sets(engine, name, floors):
     questions = load_questions(QUESTIONS_FILE.parent / name)
     modes, _ = evaluate_retrieval(questions, lambda t, m, k: engine.search(t, top_k=k, mode=m),
