@@ -254,13 +254,15 @@ def evaluate(
     check_floors: bool = typer.Option(False, "--check-floors", help="Exit 1 if a figure drops below its floor."),
     answers: bool = typer.Option(False, "--answers", help="With --benchmark: answer-level reader vs baseline on its "
                                  "numeric questions (--limit sets how many articles form the corpus; default 100)."),
+    model: Optional[str] = typer.Option(None, "--model", help="Measure another embedding backend (or model folder); "
+                                        "its index is kept beside the bot's (var/index-<model>)."),
 ):
     """Measure retrieval and answers: hit@k, MRR, nDCG, number accuracy, abstention, latency per mode."""
     from bot.evaluate import run_eval
 
     code = run_eval(questions=questions, benchmark=benchmark, path=path, limit=limit, json_out=json_out,
                     show_failures=show_failures, console=out, errors=err, check_floors=check_floors,
-                    answers=answers)
+                    answers=answers, model=model)
     raise typer.Exit(code)
 
 

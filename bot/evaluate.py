@@ -34,8 +34,9 @@ def _progress(console: Console, label: str):
     return lambda items: track(items, description=label, console=console, transient=True)
 
 
-def seed_report(questions_path: Path, limit: int, console: Console):
+def seed_report(questions_path: Path, limit: int, console: Console, model: str | None = None):
     """Evaluate retrieval modes and the answer pipeline on a questions.jsonl over the corpus index."""
+    from retrieval.config import Settings
     from retrieval.engine import Engine
     from retrieval.evaluation import (
         Report,
@@ -46,7 +47,8 @@ def seed_report(questions_path: Path, limit: int, console: Console):
     )
 
     questions = load_questions(questions_path)[: limit or None]
-    engine = Engine(warn=lambda m: console.print(f"[yellow]warning:[/] {m}"))
+    settings = Settings.from_env()
+    engine = Engine(settings.for_model(model) if model else settings, warn=lambda m: console.print(f"[yellow]warning:[/] {m}"))
     engine.open()
     texts = [p.text for p in engine.passages]
 
@@ -62,7 +64,7 @@ def seed_report(questions_path: Path, limit: int, console: Console):
     return Report(questions_path.name, len(questions), modes, failures + answer_failures)
 
 
-def benchmark_report(name: str, folder: Path, limit: int, console: Console):
+def benchmark_report(name: str, folder: Path, limit: int, console: Console, model: str | None = None):
     """Retrieval modes on an external SQuAD-format set: every distinct context is one document."""
     from embeddings import load_embedder
     from retrieval.engine import in_memory_searcher
@@ -82,7 +84,7 @@ def benchmark_report(name: str, folder: Path, limit: int, console: Console):
     console.print(f"{name}: {len(contexts)} contexts, {len(questions)} questions; encoding contexts…")
     from retrieval.config import Settings
 
-    embedder = load_embedder(Settings.from_env().model)
+    embedder = load_embedder(model or Settings.from_env().model)
     searcher, _ = in_memory_searcher(contexts, embedder, progress=True)
 
     def rank(text, mode, k):
@@ -108,8 +110,9 @@ def answers_report(benchmark: str, path: Path, console: Console, articles: int =
 
 
 def run_eval(questions, benchmark, path, limit, json_out, show_failures, console: Console, errors: Console,
-             check_floors: bool = False, answers: bool = False) -> int:
+             check_floors: bool = False, answers: bool = False, model: str | None = None) -> int:
     """Run the evaluation, print the table (and failures), write JSON; return the exit code."""
+    from embeddings import EmbedderError
     from retrieval.evaluation import FLOORS, HELDOUT_FLOORS
 
     if answers:
@@ -126,10 +129,10 @@ def run_eval(questions, benchmark, path, limit, json_out, show_failures, console
         return 0
     try:
         if benchmark:
-            report = benchmark_report(benchmark, path, limit, console)
+            report = benchmark_report(benchmark, path, limit, console, model)
         else:
-            report = seed_report(Path(questions or DEFAULT_QUESTIONS), limit, console)
-    except (OSError, ValueError) as exc:
+            report = seed_report(Path(questions or DEFAULT_QUESTIONS), limit, console, model)
+    except (OSError, ValueError, EmbedderError) as exc:
         errors.print(f"[red]error:[/] {exc}")
         return 2
     console.print(_table(report))

@@ -25,7 +25,8 @@ other module reads the environment.
 from __future__ import annotations
 
 import os
-from dataclasses import dataclass
+import re
+from dataclasses import dataclass, replace
 from pathlib import Path
 
 from pydantic import Field, SecretStr, ValidationError, field_validator
@@ -83,6 +84,14 @@ class Settings:
     def from_env(cls) -> "Settings":
         """The engine's settings from the environment (and .env)."""
         return load_config().engine()
+
+    def for_model(self, model: str) -> "Settings":
+        """These settings with another model, whose index lives beside this one (index-<model>, collection
+        <name>_<model>): measuring a model never rebuilds the index the bot serves."""
+        tag = re.sub(r"\W+", "_", Path(model).name).strip("_") or "model"
+        milvus = self.milvus and replace(self.milvus, collection=f"{self.milvus.collection}_{tag}")
+        return replace(self, model=model, index_dir=self.index_dir.with_name(f"{self.index_dir.name}-{tag}"),
+                       milvus=milvus)
 
 
 @dataclass(frozen=True)

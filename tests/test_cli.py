@@ -56,3 +56,14 @@ def test_missing_model_is_a_clear_error(built, tmp_path):
     result = subprocess.run([sys.executable, "-m", "bot.cli", "ask", "綦江复工率多少"], capture_output=True, text=True,
                             env=env, timeout=120)
     assert result.returncode == 1 and "model" in result.stderr and "Traceback" not in result.stderr
+
+
+def test_eval_measures_another_model_beside_the_served_index(built):
+    _, index = built
+    manifest = (index / "manifest.json").read_bytes()
+    result = _run(["eval", "--model", "use-multilingual", "--limit", "3", "--json", str(index.parent / "use.json")], built)
+    assert result.returncode == 0, result.stderr
+    assert (index.parent / f"{index.name}-use_multilingual" / "manifest.json").is_file()
+    assert (index / "manifest.json").read_bytes() == manifest  # the served index was not rebuilt
+    unknown = _run(["eval", "--model", "no-such-model", "--limit", "1"], built)
+    assert unknown.returncode == 2 and "unknown model" in unknown.stderr and "Traceback" not in unknown.stderr
