@@ -242,13 +242,15 @@ class Engine:
         """The top_k passages for a question (validated first)."""
         return self._search(self.state, check_question(question), top_k, mode)
 
-    def _search(self, state: IndexState, question: str, top_k: int, mode: str, analysis=None) -> list[Hit]:
+    def _search(self, state: IndexState, question: str, top_k: int, mode: str, analysis=None,
+                vector=None) -> list[Hit]:
         from retrieval.answering.question import analyse
 
         analysis = analysis or analyse(question, state.searcher.document_frequency)
         # The model reads the question as asked (a multilingual one reads English); the word index reads the
         # analysed text, which gives an English question the articles' words (Qijiang → 綦江, work resumption → 复工).
-        vector = self.embedder.encode_query(question) if mode != "bm25" else None
+        if vector is None and mode != "bm25":
+            vector = self.embedder.encode_query(question)
         context = QueryContext(tuple(analysis.places), tuple(analysis.metrics))
         return state.searcher.rank(analysis.simplified, vector, mode=mode, top_k=top_k, context=context)
 
@@ -262,15 +264,18 @@ class Engine:
         question = check_question(question)
         state = self.state  # one snapshot for the whole question, whatever is added meanwhile
         analysis = analyse(question, state.searcher.document_frequency)
-        hits = self._search(state, question, top_k, mode, analysis)
+        vector = self.embedder.encode_query(question) if mode != "bm25" else None
+        hits = self._search(state, question, top_k, mode, analysis, vector)
         return read(question, hits, state.known_places, state.searcher.word_weight, facts=state.facts,
                     passage_of=lambda pid: state.passages[state.by_id[pid]], analysis=analysis,
-                    similarity=self.similarity_to(question))
+                    similarity=self.similarity_to(question, vector))
 
-    def similarity_to(self, question: str):
-        """Cosines of the question and texts under this engine's model (encoded only when called)."""
+    def similarity_to(self, question: str, vector=None):
+        """Cosines of the question (vector: its query vector, if already encoded) and texts under this engine's
+        model; the texts are encoded only when called."""
         def similarity(texts: list[str]):
-            return self.embedder.encode(texts) @ self.embedder.encode_query(question)[0]
+            query = vector if vector is not None else self.embedder.encode_query(question)
+            return self.embedder.encode(texts) @ query[0]
 
         return similarity
 
