@@ -100,6 +100,11 @@ CASES = [
     ("1-2月，广东", "1-2月", None, None, "", "date", None),
     ("3 月 20 日，以", "3 月 20 日", None, None, "", "date", None),
     ("2019年4月，哈尔斯", "2019年4月", 2019, None, "", "date", None),
+    # currencies written after the number: 人民币 is not 人 (people)
+    ("共计100万人民币", "100万人民币", 1e6, None, "元", "money", None),
+    ("43000韩元=259.04人民币元", "259.04人民币元", 259.04, None, "元", "money", None),
+    ("售价5000新台币", "5000新台币", 5000, None, "新台币", "money", None),
+    ("有5人参加", "5人", 5, None, "人", "count", None),
 ]
 
 

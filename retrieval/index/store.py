@@ -19,8 +19,9 @@ from retrieval.ingest.passages import Passage
 
 log = logging.getLogger(__name__)
 
-# Bump when ingestion or the file layout changes: an index of another version is rebuilt.
-FORMAT_VERSION = 4
+# Bump when ingestion, the number extractor (the facts table is built from it) or the file layout changes:
+# an index of another version is rebuilt. 5: currencies after the number (100万人民币 is money, not people).
+FORMAT_VERSION = 5
 MANIFEST = "manifest.json"
 PASSAGES = "passages.json"
 VECTORS = "dense.faiss"
