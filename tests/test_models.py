@@ -101,8 +101,10 @@ def test_an_english_question_is_searched_with_the_articles_words():
 
 
 def test_english_words_come_from_the_dictionary_only_where_the_corpus_uses_them(engine):
-    from retrieval.language.english import lemmas, to_chinese
+    from retrieval.language.english import _sense_keys, lemmas, to_chinese
 
+    # CEDICT's placeholders go as whole words only: husband keeps its "sb"
+    assert list(_sense_keys("husband; to take sb to court; sb's father")) == ["husband", "take to court", "father"]
     assert "company" in lemmas("companies") and "mask" in lemmas("masks") and "resume" in lemmas("resumed")
     frequency = engine.state.searcher.document_frequency
     glossary_only, none = to_chinese("how many face masks did nan'an distribute?")

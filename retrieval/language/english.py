@@ -27,6 +27,7 @@ might must what which who whom whose when where why how many much there their it
 they them he she his her we our you your i me my one ones some such so also very just than then now
 take took taken get got make made go went come came give gave put set let according number total
 """.split())
+PLACEHOLDERS = frozenset({"sb", "sth", "sb's", "sth's"})
 MAX_PHRASE_WORDS = 3  # CEDICT senses kept as keys: "work unit", "migrant worker", "special train"
 PER_TERM = 3  # Chinese words kept per English term: the ones most passages use
 ENGLISH_TOKEN = re.compile(r"[a-z]+(?:'[a-z]+)?")
@@ -59,11 +60,11 @@ def _sense_keys(gloss: str):
     """The short English senses of a CEDICT gloss, lower-cased: "to resume work; (fig.) ..." → resume work."""
     for sense in gloss.split("/"):
         for part in _PARENTHESES.sub(" ", sense).split(";"):
-            words = part.lower().replace("sb", " ").replace("sth", " ").split()
-            words = [w.strip(".,!?\"'") for w in words]
+            # CEDICT's placeholders for an object (sb, sth) are not words of the sense: "to take sb to court"
+            words = [w.strip(".,!?\"'") for w in part.lower().split()]
+            words = [w for w in words if w and w not in PLACEHOLDERS]
             if words and words[0] == "to":
                 words = words[1:]
-            words = [w for w in words if w]
             if 0 < len(words) <= MAX_PHRASE_WORDS and all(ENGLISH_TOKEN.fullmatch(w) for w in words):
                 yield " ".join(words)
 
