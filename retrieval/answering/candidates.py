@@ -130,8 +130,8 @@ def _type_match(mention: NumberMention, slot: Slot) -> bool:
 
 
 def features(mention: NumberMention, rank: int, hit: Hit, top: float, slot: Slot, question: QuestionAnalysis,
-             weight) -> list[float]:
-    """The scorer's inputs for one candidate, in FEATURES order."""
+             weight, whole: set[str]) -> list[float]:
+    """The scorer's inputs for one candidate, in FEATURES order (whole: the slot's question bigrams)."""
     text = simplify_chars(hit.passage.text).lower()
     window = text[max(0, mention.start - WINDOW):mention.end + WINDOW]
     q_bigrams = _bigrams(" ".join(slot.words) or slot.text)
@@ -146,9 +146,6 @@ def features(mention: NumberMention, rank: int, hit: Hit, top: float, slot: Slot
     _, sentence_end = sentence_bounds(text, mention.end, stops=CLAUSE_STOPS)
     later = [i - mention.end for i, _ in positions if mention.end <= i < sentence_end]
     asks_time = slot.answer_type in ("year", "date", "time")
-    asked = asked_about(slot.text)
-    # An English question's own words are never in the articles: its Chinese words (glossary, places) are.
-    whole = _bigrams(re.sub(r"[a-z]", "", asked) if is_english(slot.text) else asked)
     unit_match = bool(slot.measure) and (slot.measure == mention.unit or slot.measure in mention.text)
     after = text[mention.end:mention.end + NOUN_SPAN]
     places = {mention.subject, *mention.context.places} - {None}
@@ -194,15 +191,23 @@ def _positions(text: str, word: str) -> list[int]:
     return [m.start() for m in re.finditer(re.escape(word), text)] if word else []
 
 
+def _question_bigrams(slot: Slot) -> set[str]:
+    """The character bigrams of what the slot asks about (question words and 的 left out). An English
+    question's own words are never in the articles: its Chinese words (glossary, places) are."""
+    asked = asked_about(slot.text)
+    return _bigrams(re.sub(r"[a-z]", "", asked) if is_english(slot.text) else asked)
+
+
 def candidates(question: QuestionAnalysis, slot: Slot, hits: list[Hit], weight,
                similarity: Callable[[list[str]], np.ndarray] | None = None) -> list[Candidate]:
     """Every number in the hits as a Candidate for this slot, with features (the gaps filled in last).
     similarity: cosines of the question and some texts (the engine's model); used for English questions."""
     top = max((h.score for h in hits), default=0.0)
+    whole = _question_bigrams(slot)  # once per slot, not per number
     out = []
     for rank, hit in enumerate(hits):
         for m in passage_mentions(hit):
-            out.append(Candidate(m, rank, features(m, rank, hit, top, slot, question, weight)))
+            out.append(Candidate(m, rank, features(m, rank, hit, top, slot, question, weight, whole)))
     sentences = [c.mention.context.sentence or c.mention.text for c in out]
     cosines = dict.fromkeys(sentences, 0.0)
     if similarity is not None and out and is_english(slot.text):
