@@ -17,7 +17,6 @@ import numpy as np
 MAGIC = b"E5S1"
 BLOCK = 32  # weights per 4-bit block: a float16 scale, then 16 bytes of two nibbles each
 META = "\u2581"  # SentencePiece's word-start marker
-UNK_PENALTY = 10.0  # an unknown character scores the lowest piece score minus this (SentencePiece's rule)
 _Q4_BLOCK = np.dtype([("scale", "<f2"), ("nibbles", "u1", (16,))])
 FLOAT32, Q4 = 0, 1  # tensor type codes in the directory
 _SPACES = re.compile(" {2,}")
@@ -67,7 +66,8 @@ class E5Tokenizer:
         self.bos, self.eos, self.unk = bos, eos, unk
         self._normalisation = normalisation
         vocab = [(piece, float(score)) for piece, score in zip(pieces, scores)]
-        # Viterbi over the whole text (no pre-splitting), unknown characters scored as SentencePiece does.
+        # Viterbi over the whole text (no pre-splitting); tokenizers scores an unknown character as SentencePiece
+        # and e5.c do (the lowest piece score minus 10).
         self._unigram = Tokenizer(Unigram(vocab, unk_id=unk, byte_fallback=False))
 
     def normalise(self, text: str) -> str:
