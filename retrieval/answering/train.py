@@ -105,17 +105,14 @@ def seed_examples(paths: dict[str, Path], model: str = READER_MODEL) -> list[Exa
     with tempfile.TemporaryDirectory(prefix="newsqa-train-") as folder:
         engine = Engine(Settings(REPO / "seeds", Path(folder), model))
         engine.open()
-        weight, frequency = engine.searcher.word_weight, engine.searcher.document_frequency
-        out = []
-        for source, path in paths.items():
-            out += _seed_set(engine, source, load_questions(path), weight, frequency)
-    return out
+        return [e for source, path in paths.items() for e in _seed_set(engine, source, load_questions(path))]
 
 
-def _seed_set(engine, source: str, questions, weight, frequency) -> list[Example]:
+def _seed_set(engine, source: str, questions) -> list[Example]:
     """One question set's examples: numeric questions, their candidates, labelled by the gold numbers."""
     from retrieval.evaluation import squash
 
+    weight, frequency = engine.searcher.word_weight, engine.searcher.document_frequency
     out = []
     for q in questions:
         analysis = analyse(q.question, frequency)
