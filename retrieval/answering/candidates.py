@@ -41,6 +41,11 @@ FEATURES = [
     "has_label",  # a metric or noun names the number
     "bare_number",  # no unit at all
     "spelled_out",  # written in Chinese numerals (两个, 十项): often part of a phrase, not a figure
+    # The question words its passage says seldom tell this number from the passage's others (落成 once, beside
+    # 1994年; the article's subject, 元朗千色汇, everywhere): IDF / occurrences in the passage squared (5-fold
+    # CV top-1 on CMRC 0.785 → 0.840 with it; 0.834 with the plain count).
+    "rare_clause_words",  # share of the question's words in the clause, so weighted
+    "rare_sentence_words",  # the same in the sentence
     "in_question",  # the question states this value itself (250是多少码 is not answered by 250)
     # For when-questions the event is usually told after the date (1995年加入…), for quantities the measure
     # before the number (全长61公里): the position signals again, for year/date/time questions only.
@@ -52,6 +57,8 @@ FEATURES = [
     # The same signals against the best candidate of the question: a reader compares numbers, not absolutes.
     "window_bigrams_gap",
     "sentence_words_gap",
+    "rare_clause_words_gap",
+    "rare_sentence_words_gap",
     "clause_words_gap",
     "nearest_word_gap",
     "word_before_gap",
@@ -69,6 +76,7 @@ DECISION_FEATURES = [
     "passage_coverage",  # IDF-weighted share of the question's words in the best candidate's passage
     "top_bm25",  # log(1 + BM25 score) of the best candidate's passage: low when the article is missing
     "readings",  # how many figures are given (the best and its close rivals)
+    "given_share",  # the probability of every candidate stating a figure given: passages that agree add up
 ]
 # Display rule, not a fit: figures rated at least this share of the best one's probability are given beside
 # it (綦江复工率 → 复工复产率 100% and 复工开工率 99.3%), at most MAX_READINGS; the decider then judges the set.
@@ -151,6 +159,10 @@ def features(mention: NumberMention, rank: int, hit: Hit, top: float, slot: Slot
     places = {mention.subject, *mention.context.places} - {None}
     wanted_type = slot.answer_type not in ("entity", "yesno")
     matches = _type_match(mention, slot)
+
+    def rare(word: str) -> float:
+        return weight(word) / max(1, text.count(word)) ** 2
+
     return [
         hit.score / top if top > 0 else 0.0,
         1.0 / (1 + rank),
@@ -171,6 +183,8 @@ def features(mention: NumberMention, rank: int, hit: Hit, top: float, slot: Slot
         float(bool(mention.label)),
         float(not mention.unit and mention.kind == "number"),
         float(not re.search(r"\d", mention.text)),
+        word_share(slot.words, clause, rare, slot.alternatives),
+        word_share(slot.words, sentence, rare, slot.alternatives),
         float(any(same_value(v, mention.value) or same_value(v, mention.value_max) for v in question.numbers)),
         math.exp(-min(before) / WINDOW) if before and asks_time else 0.0,
         math.exp(-min(later) / WINDOW) if later and asks_time else 0.0,
@@ -249,4 +263,5 @@ def decision_features(ranked: list[Candidate], given: list[Candidate], hits: lis
         word_share(slot.words, _with_metrics(passage), weight, slot.alternatives),
         math.log1p(max(hit.bm25, 0.0)),
         float(len(given)),
+        sum(c.probability for c in ranked if c.mention.text in texts),
     ]

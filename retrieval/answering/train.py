@@ -2,7 +2,8 @@
 
 Two logistic regressions: the ranker (is this candidate the answer?) over every candidate, and the
 decider (is one of the figures given right?) over every question; a number is given when the decider
-says it is more likely right than wrong (WRONG_ANSWER_COST).
+says it is more likely right than wrong (WRONG_ANSWER_COST). The decider learns from cross-fitted ranker
+scores (each question scored by a ranker fitted without it), as questions are scored at run time.
 
 Training data: numeric-answer questions of CMRC 2018 dev and DuReader-robust dev (each over a corpus of
 some of its own set's articles; questions of the articles left out must be refused), plus the seed
@@ -190,6 +191,21 @@ def _decisions(ranker: Logistic, examples: list[Example]) -> tuple[list[list[flo
     return decisions, correct, given_sets
 
 
+def cross_fitted_decisions(examples: list[Example], folds: int = 5) -> tuple[list[list[float]], list[int]]:
+    """Each question's decision features under a ranker fitted without it (k folds), so the decider learns
+    from scores like those of questions the ranker never saw, not from its in-sample confidence."""
+    fold = np.random.RandomState(1).randint(0, folds, len(examples))
+    decisions: list[list[float]] = [[] for _ in examples]
+    correct = [0] * len(examples)
+    for f in range(folds):
+        ranker = fit_pairwise([e for e, k in zip(examples, fold) if k != f])
+        inside = [i for i, k in enumerate(fold) if k == f]
+        rows, right, _ = _decisions(ranker, [examples[i] for i in inside])
+        for i, row, y in zip(inside, rows, right):
+            decisions[i], correct[i] = row, y
+    return decisions, correct
+
+
 def cross_validate(examples: list[Example], folds: int = 5) -> dict:
     """End-to-end k-fold CV on the training questions (ranker and decider refitted per fold): per source, the
     share of answerable questions whose first figure given is right (top1), the share answered, and the share
@@ -200,9 +216,9 @@ def cross_validate(examples: list[Example], folds: int = 5) -> dict:
     for f in range(folds):
         train = [e for e, k in zip(examples, fold) if k != f]
         test = [e for e, k in zip(examples, fold) if k == f]
-        ranker = fit_pairwise(train)
-        decisions, correct, _ = _decisions(ranker, train)
+        decisions, correct = cross_fitted_decisions(train)
         decider = fit(decisions, correct, [e.source for e in train])
+        ranker = fit_pairwise(train)
         decisions, _, given_sets = _decisions(ranker, test)
         answered = decider.probabilities(decisions) >= threshold
         for e, given, a in zip(test, given_sets, answered):
@@ -236,12 +252,13 @@ def main() -> None:
         entry["questions"] += 1
         entry["candidates"] += len(e.candidates)
         entry["positives"] += sum(e.labels)
-    ranker = fit_pairwise(examples)
-    decisions, correct, _ = _decisions(ranker, examples)
+    decisions, correct = cross_fitted_decisions(examples)
+    # Out of fold: the candidates still carry the probabilities of the ranker fitted without their question.
     best_right = [int(bool(e.candidates) and e.labels[max(range(len(e.candidates)),
                                                           key=lambda i: e.candidates[i].probability)] == 1)
                   for e in examples]
     decider = fit(decisions, correct, [e.source for e in examples])
+    ranker = fit_pairwise(examples)
     confidences = decider.probabilities(decisions)
     threshold = WRONG_ANSWER_COST / (1.0 + WRONG_ANSWER_COST)
     given = confidences >= threshold
@@ -251,14 +268,14 @@ def main() -> None:
                for source in counts}
     out = {"features": FEATURES, "decision_features": DECISION_FEATURES, "ranker": _as_dict(ranker),
            "decider": _as_dict(decider), "threshold": threshold,
-           "info": {"trained_on": counts, "on_training": summary, "wrong_answer_cost": WRONG_ANSWER_COST,
+           "info": {"trained_on": counts, "out_of_fold": summary, "wrong_answer_cost": WRONG_ANSWER_COST,
                     "articles_kept": args.keep, "top_k": TOP_K}}
     args.out.write_text(json.dumps(out, ensure_ascii=False, indent=1), "utf-8")
     for name, model, names in (("ranker", ranker, FEATURES), ("decider", decider, DECISION_FEATURES)):
         print(name + ":")
         for feature, w in sorted(zip(names, model.weights), key=lambda kv: -abs(kv[1])):
             print(f"  {feature:20s} {w:+.3f}")
-    print(f"counts {counts}\non training {summary}")
+    print(f"counts {counts}\nout of fold {summary}")
     print(f"threshold {threshold:.3f} (wrong-answer cost {WRONG_ANSWER_COST}); wrote {args.out} "
           f"in {time.perf_counter() - started:.0f} s")
 
