@@ -15,6 +15,8 @@ from retrieval.answering.reader import read
     ("每集大约多少分钟", "duration", "分钟"),  # a measure word of the number extractor: a duration
     ("需要几个月", "duration", "个月"),
     ("43000韩元等于多少人民币", "money", "人民币"),  # 人民币, not 人
+    ("花费多少越南盾取得了10%的股权", "money", "越南盾"),  # the currency asked for, not the 10% stated
+    ("斯韦阿兰占地多大", "measure", None),
     ("背吸盘有多少对鳍瓣", "count", "对"),
     ("茶园大道总宽多少米", "measure", "米"),
     ("哪一年合并", "year", None),

@@ -8,7 +8,7 @@ from typing import Callable
 
 from retrieval.language.english import to_chinese
 from retrieval.language.metrics import find_metrics
-from retrieval.language.numbers import MEASURE_KINDS
+from retrieval.language.numbers import CURRENCIES, MEASURE_KINDS
 from retrieval.language.places import GENERIC, gazetteer
 from retrieval.language.tokenizer import simplify, tokenize
 
@@ -26,7 +26,7 @@ EXPLICIT: list[tuple[str, str]] = [
 # The measure word right after 多少/几 names the unit asked for (多少家 → 家), and with it the type: the
 # measure words are the number extractor's own, so what a question asks for is what a passage can state.
 MEASURE_TYPES = {**MEASURE_KINDS,
-                 **dict.fromkeys("万元 亿元 元 亿 万 人民币 美元 港元 欧元 日元 块 块钱".split(), "money"),
+                 **dict.fromkeys(["万元", "亿元", "亿", "万", "块", "块钱", *CURRENCIES], "money"),
                  "岁": "age", "%": "percent"}
 _MEASURE_WORDS = "|".join(sorted(map(re.escape, MEASURE_TYPES), key=len, reverse=True))
 MEASURE_AFTER = re.compile(rf"(?:多少|几)({_MEASURE_WORDS})")
@@ -37,7 +37,7 @@ HEAD_NOUNS: list[tuple[str, str]] = [
     (r"钱|额|资金|资助|奖励|贷款|融资|投资|引资|余额|价格|价|收入|销售额|营业额|成交额|补贴|补助|费|成本|产值|利润|债券|减负|"
      r"预算|工资|赔偿|罚款|罚金|奖金|租金|薪|税|"
      r"\b(?:money|cost|invest|price|loan|fund|value|revenue|sales|bond|(?:yuan|dollars?|euros?)\b)", "money"),
-    (r"多长|多高|多远|多深|多宽|多重|面积|多快|速度|多厚|多薄|尺寸|体长|身长|全长|总长|长度|高度|宽度|深度|厚度|身高|体重|"
+    (r"多长|多高|多远|多深|多宽|多重|面积|占地|多快|速度|多厚|多薄|尺寸|体长|身长|全长|总长|长度|高度|宽度|深度|厚度|身高|体重|"
      r"重量|海拔|距离|直径|半径|容量|排水量|how far|how tall|how big|"
      r"how (?:long|high|wide|deep|heavy) (?:is|are|was|were)|\b(?:length|width|height|weight)", "measure"),
     # Keyword questions without an interrogative (上映时间, 2016年客车销量, 喜欢你的票房) still name what they want.

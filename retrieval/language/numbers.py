@@ -23,9 +23,12 @@ _CN_DIGIT = "零〇一二两三四五六七八九"
 _CN_NUMERAL = rf"[{_CN_DIGIT}十百千]+(?:点[{_CN_DIGIT}]+)?"
 _NUM = rf"(?:{_ARABIC}|{_CN_NUMERAL})"
 _MAG = r"(?:万亿|千亿|百亿|十亿|亿|千万|百万|十万|万|千|百)"
-# Currencies, before the measure words: 100万人民币 is money, not 100万 人 (people).
-_CURRENCY = r"(?:元人民币|人民币元|人民币|新台币|台币|元|美元|欧元|港元|港币|日元|英镑|韩元|澳元|加元|卢布|泰铢)"
-_CURRENCY_WORDS = ("港币", "人民币", "新台币", "台币", "卢布", "泰铢")  # currencies not ending in 元
+# Currencies, before the measure words: 100万人民币 is money, not 100万 人 (people), 32亿日圆 not 32亿 日 (days).
+CURRENCIES = ("元人民币 人民币元 人民币 元 美元 美金 欧元 英镑 港元 港币 澳门元 澳门币 新台币 台币 日元 日圆 日币 韩元 韩圆 "
+              "澳元 澳币 加元 加币 新加坡元 新币 新西兰元 纽元 瑞士法郎 法郎 马克 卢布 泰铢 越南盾 比索 卢比 里拉 林吉特 令吉 "
+              "兰特").split()
+_CURRENCY = "(?:" + "|".join(sorted(CURRENCIES, key=len, reverse=True)) + ")"
+_CURRENCY_WORDS = tuple(c for c in CURRENCIES if not c.endswith("元"))  # currencies not ending in 元
 # Measure words, longest first; the kind each one gives.
 _MEASURES = {
     "count": "个百分点 家 名 人次 人 户 笔 口 辆 个 项 件 台 片 套 次 批 条 座 栋 所 位 只 张 份 场 部 根 支 款 单 枚 头 株 箱 包 车 架 艘 间 处 轮 期 届 种 类 类别 篇 本 封 余人 台套 粒 双 盒 瓶 袋 剂 份儿 窖 层 辆次 架次 对 组 集 码 首 颗".split(),
