@@ -46,6 +46,7 @@ FEATURES = [
     # CV top-1 on CMRC 0.785 → 0.840 with it; 0.834 with the plain count).
     "rare_clause_words",  # share of the question's words in the clause, so weighted
     "rare_sentence_words",  # the same in the sentence
+    "sentence_trigrams",  # share of the question's character trigrams in its sentence: 北土城站 is not 西土城站
     "in_question",  # the question states this value itself (250是多少码 is not answered by 250)
     # For when-questions the event is usually told after the date (1995年加入…), for quantities the measure
     # before the number (全长61公里): the position signals again, for year/date/time questions only.
@@ -100,9 +101,13 @@ def passage_mentions(hit: Hit) -> list[NumberMention]:
     return mentions_of_passage(hit.passage)
 
 
-def _bigrams(text: str) -> set[str]:
+def _ngrams(text: str, n: int) -> set[str]:
     chars = re.sub(r"\W", "", text)
-    return {chars[i:i + 2] for i in range(len(chars) - 1)}
+    return {chars[i:i + n] for i in range(len(chars) - n + 1)}
+
+
+def _bigrams(text: str) -> set[str]:
+    return _ngrams(text, 2)
 
 
 def word_share(words: list[str], text: str, weight, alternatives: list[tuple[str, ...]] = ()) -> float:
@@ -138,8 +143,9 @@ def _type_match(mention: NumberMention, slot: Slot) -> bool:
 
 
 def features(mention: NumberMention, rank: int, hit: Hit, top: float, slot: Slot, question: QuestionAnalysis,
-             weight, whole: set[str]) -> list[float]:
-    """The scorer's inputs for one candidate, in FEATURES order (whole: the slot's question bigrams)."""
+             weight, whole: set[str], trigrams: set[str]) -> list[float]:
+    """The scorer's inputs for one candidate, in FEATURES order (whole, trigrams: the slot's question bigrams
+    and trigrams)."""
     text = simplify_chars(hit.passage.text).lower()
     window = text[max(0, mention.start - WINDOW):mention.end + WINDOW]
     q_bigrams = _bigrams(" ".join(slot.words) or slot.text)
@@ -185,6 +191,7 @@ def features(mention: NumberMention, rank: int, hit: Hit, top: float, slot: Slot
         float(not re.search(r"\d", mention.text)),
         word_share(slot.words, clause, rare, slot.alternatives),
         word_share(slot.words, sentence, rare, slot.alternatives),
+        len(trigrams & _ngrams(sentence, 3)) / len(trigrams) if trigrams else 0.0,
         float(any(same_value(v, mention.value) or same_value(v, mention.value_max) for v in question.numbers)),
         math.exp(-min(before) / WINDOW) if before and asks_time else 0.0,
         math.exp(-min(later) / WINDOW) if later and asks_time else 0.0,
@@ -208,8 +215,12 @@ def _positions(text: str, word: str) -> list[int]:
 def _question_bigrams(slot: Slot) -> set[str]:
     """The character bigrams of what the slot asks about (question words and 的 left out). An English
     question's own words are never in the articles: its Chinese words (glossary, places) are."""
+    return _bigrams(_asked_text(slot))
+
+
+def _asked_text(slot: Slot) -> str:
     asked = asked_about(slot.text)
-    return _bigrams(re.sub(r"[a-z]", "", asked) if is_english(slot.text) else asked)
+    return re.sub(r"[a-z]", "", asked) if is_english(slot.text) else asked
 
 
 def candidates(question: QuestionAnalysis, slot: Slot, hits: list[Hit], weight,
@@ -218,10 +229,11 @@ def candidates(question: QuestionAnalysis, slot: Slot, hits: list[Hit], weight,
     similarity: cosines of the question and some texts (the engine's model); used for English questions."""
     top = max((h.score for h in hits), default=0.0)
     whole = _question_bigrams(slot)  # once per slot, not per number
+    trigrams = _ngrams(_asked_text(slot), 3)
     out = []
     for rank, hit in enumerate(hits):
         for m in passage_mentions(hit):
-            out.append(Candidate(m, rank, features(m, rank, hit, top, slot, question, weight, whole)))
+            out.append(Candidate(m, rank, features(m, rank, hit, top, slot, question, weight, whole, trigrams)))
     sentences = [c.mention.context.sentence or c.mention.text for c in out]
     cosines = dict.fromkeys(sentences, 0.0)
     if similarity is not None and out and is_english(slot.text):
