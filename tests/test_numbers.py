@@ -108,6 +108,8 @@ CASES = [
     ("票房达32亿日圆", "32亿日圆", 3.2e9, None, "日圆", "money", None),  # not 32亿 日 (days)
     ("售价为9.9新加坡元", "9.9新加坡元", 9.9, None, "新加坡元", "money", None),
     ("1月1日元旦放假", "1月1日", None, None, "", "date", None),  # 日元 is not read across a date
+    ("5号楼共有120户", "120户", 120, None, "户", "count", None),  # 5号楼 names a building
+    ("地铁8号线于2008年开通", "2008年", 2008, None, "", "date", None),  # 8号线 names a line
     ("有5人参加", "5人", 5, None, "人", "count", None),
 ]
 
@@ -174,3 +176,9 @@ def test_parse_numeral(numeral, value):
 
 def test_parse_numeral_rejects_words():
     assert parse_numeral("abc") is None
+
+
+@pytest.mark.parametrize("text, name", [("九龙巴士7号线是一条日间巴士路线", "7"), ("5号楼共有120户", "5"),
+                                        ("乘坐101路公交车到站", "101"), ("地铁8号线于2008年开通", "8")])
+def test_line_building_and_route_numbers_are_names_not_quantities(text, name):
+    assert all(m.text.rstrip("号") != name for m in extract_numbers(text)), [m.text for m in extract_numbers(text)]

@@ -435,10 +435,17 @@ def mentions_of_passage(passage) -> list[NumberMention]:
     return [replace(m, context=replace(m.context, places=list(m.context.places))) for m in found]
 
 
+_NAME_AFTER = re.compile(r"号(?:线|楼|院|馆|航站楼|公路)|路(?:公交|车|线|巴士)")
+
+
 def _inside_word(text: str, mention: NumberMention) -> bool:
-    """Digits glued to Latin letters (COVID-19, G75, 5G) are names, not quantities."""
+    """Digits glued to Latin letters (COVID-19, G75, 5G) are names, not quantities; so are line, building and
+    route numbers (7号线, 5号楼, 101路公交)."""
     before = text[mention.start - 1:mention.start] if mention.start else ""
     after = text[mention.end:mention.end + 1]
+    if mention.kind in ("number", "date") and not mention.unit and _NAME_AFTER.match(text, mention.end) and \
+            re.fullmatch(r"\d+号?", mention.text.strip()):
+        return True
     if mention.kind == "number" and (re.match(r"[A-Za-z\-]", before) or re.match(r"[A-Za-z]", after)):
         return True
     return bool(re.match(r"[A-Za-z]", before)) and mention.kind not in ("money", "percent")
