@@ -8,6 +8,7 @@ from __future__ import annotations
 import math
 import re
 from dataclasses import dataclass
+from functools import lru_cache
 from typing import Callable
 
 import numpy as np
@@ -143,10 +144,9 @@ def _type_match(mention: NumberMention, slot: Slot) -> bool:
 
 
 def features(mention: NumberMention, rank: int, hit: Hit, top: float, slot: Slot, question: QuestionAnalysis,
-             weight, whole: set[str], trigrams: set[str]) -> list[float]:
+             weight, whole: set[str], trigrams: set[str], text: str, rare: Callable[[str], float]) -> list[float]:
     """The scorer's inputs for one candidate, in FEATURES order (whole, trigrams: the slot's question bigrams
-    and trigrams)."""
-    text = simplify_chars(hit.passage.text).lower()
+    and trigrams; text: the passage simplified and lower-cased; rare: a word's weight in this passage)."""
     window = text[max(0, mention.start - WINDOW):mention.end + WINDOW]
     q_bigrams = _bigrams(" ".join(slot.words) or slot.text)
     sentence = _with_metrics(simplify_chars(mention.context.sentence or window).lower())
@@ -165,10 +165,6 @@ def features(mention: NumberMention, rank: int, hit: Hit, top: float, slot: Slot
     places = {mention.subject, *mention.context.places} - {None}
     wanted_type = slot.answer_type not in ("entity", "yesno")
     matches = _type_match(mention, slot)
-
-    def rare(word: str) -> float:
-        return weight(word) / max(1, text.count(word)) ** 2
-
     return [
         hit.score / top if top > 0 else 0.0,
         1.0 / (1 + rank),
@@ -203,6 +199,15 @@ def same_value(a: float | None, b: float | None) -> bool:
     return a is not None and b is not None and abs(a - b) <= 1e-6 * max(1.0, abs(a), abs(b))
 
 
+def _rare_weight(text: str, weight) -> Callable[[str], float]:
+    """A word's weight in this passage: IDF over its count in the passage squared (counted once per word)."""
+    @lru_cache(maxsize=None)
+    def rare(word: str) -> float:
+        return weight(word) / max(1, text.count(word)) ** 2
+
+    return rare
+
+
 def _with_metrics(text: str) -> str:
     """text plus the canonical names of the metrics it states (复工复产率 → 复工率), for matching questions."""
     return text + " " + " ".join(find_metrics(text))
@@ -232,8 +237,11 @@ def candidates(question: QuestionAnalysis, slot: Slot, hits: list[Hit], weight,
     trigrams = _ngrams(_asked_text(slot), 3)
     out = []
     for rank, hit in enumerate(hits):
+        text = simplify_chars(hit.passage.text).lower()  # once per passage, not per number
+        rare = _rare_weight(text, weight)
         for m in passage_mentions(hit):
-            out.append(Candidate(m, rank, features(m, rank, hit, top, slot, question, weight, whole, trigrams)))
+            out.append(Candidate(m, rank, features(m, rank, hit, top, slot, question, weight, whole, trigrams, text,
+                                                   rare)))
     sentences = [c.mention.context.sentence or c.mention.text for c in out]
     cosines = dict.fromkeys(sentences, 0.0)
     if similarity is not None and out and is_english(slot.text):
