@@ -153,7 +153,7 @@ def is_english(text: str) -> bool:
 def content_words(text: str) -> list[str]:
     """Words that say what is asked about: no question words, places or one-character particles."""
     stripped = QUESTION_WORDS.sub(" ", text)
-    aliases = gazetteer().alias_to_place
+    aliases = gazetteer().curated  # a CC-CEDICT place (永康) stays a word too: the passage must say it
     english = is_english(text)
     return [t for t in dict.fromkeys(tokenize(stripped)) if len(t) > 1 and t not in aliases and t not in GENERIC
             and not (english and t.isascii())]  # an English question's own words are not in Chinese articles

@@ -21,8 +21,9 @@ log = logging.getLogger(__name__)
 
 # Bump when ingestion, the number extractor (the facts table is built from it) or the file layout changes:
 # an index of another version is rebuilt. 5: currencies after the number (100万人民币 is money, not people);
-# 6: more currencies (越南盾, 日圆, 新加坡元…); 7: line and building numbers (7号线, 5号楼) are names.
-FORMAT_VERSION = 7
+# 6: more currencies (越南盾, 日圆, 新加坡元…); 7: line and building numbers (7号线, 5号楼) are names;
+# 8: the gazetteer knows CC-CEDICT's counties, cities and districts.
+FORMAT_VERSION = 8
 MANIFEST = "manifest.json"
 PASSAGES = "passages.json"
 VECTORS = "dense.faiss"
