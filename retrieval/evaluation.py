@@ -22,14 +22,15 @@ BENCHMARK_FILES = {"dureader": "dureader_robust_dev.json", "cmrc": "cmrc2018_dev
 FLOORS = {"hybrid": {"hit@5": 0.97}, "answer": {"number_acc": 0.88, "grounded": 1.0, "abstain_unans": 0.80,
                                                  "answered_ans": 0.89}}
 # The held-out seed questions are never used to fit or tune; these floors only catch regressions.
-# Its figures mix Chinese (number_acc 0.845 on h001–h066) and English (0.429 on h067–h089, 2026-12-02): the
-# floors are for the whole file (0.962 / 0.734 / 0.800 / 0.797 then).
-HELDOUT_FLOORS = {"hybrid": {"hit@5": 0.95}, "answer": {"number_acc": 0.71, "grounded": 1.0, "abstain_unans": 0.78,
-                                                         "answered_ans": 0.78}}
+# Its figures mix Chinese (number_acc 0.845 on h001–h066) and English (0.524 on h067–h089, 2026-12-02): the
+# floors are for the whole file (0.962 / 0.759 / 0.800 / 0.823 then).
+HELDOUT_FLOORS = {"hybrid": {"hit@5": 0.95}, "answer": {"number_acc": 0.74, "grounded": 1.0, "abstain_unans": 0.78,
+                                                         "answered_ans": 0.80}}
 # The English training questions (translations of questions.jsonl): 0.821 / 0.328 / 0.714 / 0.388 on 2026-12-02;
 # the reader that weighs words a passage says seldom (CMRC CV top-1 0.785 → 0.814, Chinese held-out 0.759 → 0.845)
-# gives two fewer of them (0.821 / 0.299 / 0.857 / 0.418; their CV top-1 is 0.284 either way).
-ENGLISH_FLOORS = {"hybrid": {"hit@5": 0.80}, "answer": {"number_acc": 0.28, "grounded": 1.0, "abstain_unans": 0.70,
+# gives two fewer of them (0.821 / 0.299 / 0.857 / 0.418; their CV top-1 is 0.284 either way); with the CC-CEDICT
+# gazetteer 0.821 / 0.313 / 0.857 / 0.433.
+ENGLISH_FLOORS = {"hybrid": {"hit@5": 0.80}, "answer": {"number_acc": 0.29, "grounded": 1.0, "abstain_unans": 0.70,
                                                          "answered_ans": 0.38}}
 
 
