@@ -35,3 +35,9 @@ def test_cedict_places_keep_a_short_name_only_when_it_is_only_a_place():
                {"simplified": "和平区", "definitions": ["Heping district of Tianjin municipality"]},
                {"simplified": "县委", "definitions": ["CCP county committee"]}]
     assert cedict_places(entries) == {"永康": ["永康", "永康市"], "和平": ["和平区"]}
+
+
+@pytest.mark.parametrize("text, alias", [("南岸区复工率", "南岸区"), ("永康企业3200多家", "永康"), ("qijiang rate", "qijiang"),
+                                         ("新和平路", None)])  # 新和 (a county) is not the word here
+def test_prefix_follows_the_same_rules_as_find(text, alias):
+    assert gazetteer().prefix(text) == alias

