@@ -118,6 +118,25 @@ def test_english_words_come_from_the_dictionary_only_where_the_corpus_uses_them(
     assert any("口罩" in group for group in analysis.slots[0].alternatives)
 
 
+def test_english_phrases_are_read_longest_first_in_any_inflection(engine):
+    from retrieval.language.english import _sense_keys, to_chinese
+
+    frequency = engine.state.searcher.document_frequency
+    # CEDICT's "output value" (产值) is longer than the glossary's output (产量): the longer phrase wins
+    words, groups = to_chinese("what is kangtian gear's annual output value?", frequency)
+    assert "产量" not in words and ("产值",) in groups
+    # the glossary's phrases match in their inflected forms: resume production → resumed production
+    assert "复产" in to_chinese("how many enterprises resumed production?")[0]
+    assert "返岗" in to_chinese("how many workers are returning to work?")[0]
+    # hyphenated senses and phrases ending in a particle are dictionary keys: cross-border, apply for
+    assert "cross border" in _sense_keys("cross-border") and "post" in _sense_keys("a post")
+    _, groups = to_chinese("how many cross-border companies applied for patents?", frequency)
+    assert any("跨境" in g for g in groups) and any("申请" in g for g in groups)
+    # answer-type words and place suffixes are not looked up: rate, percentage, district
+    _, groups = to_chinese("what percentage rate in qijiang district?", frequency)
+    assert groups == []
+
+
 def test_english_interrogatives_name_the_answer_type():
     assert analyse("How long is the Chayuan Avenue reconstruction project?").answer_type == "measure"  # not yuan
     assert analyse("On what day did the factory resume work?").answer_type == "date"

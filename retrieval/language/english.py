@@ -8,6 +8,7 @@ the corpus itself uses are kept, the most used first: a dictionary proposes, the
 
 from __future__ import annotations
 
+import itertools
 import logging
 import re
 from collections import defaultdict
@@ -27,8 +28,13 @@ is are was were be been being am do does did done have has had having will would
 might must what which who whom whose when where why how many much there their its it this that these those
 they them he she his her we our you your i me my one ones some such so also very just than then now
 take took taken get got make made go went come came give gave put set let according number total
+percentage percent amount rate
+district county
 """.split())
-PLACEHOLDERS = frozenset({"sb", "sth", "sb's", "sth's"})
+PLACEHOLDERS = frozenset({"sb", "sth", "sb's", "sth's", "one's"})
+ARTICLES = frozenset({"a", "an", "the"})
+# A phrase may end in one of these when it starts with a word that is not a stopword: apply for, send out.
+PARTICLES = frozenset("for out up off on in to down over back".split())
 MAX_PHRASE_WORDS = 3  # CEDICT senses kept as keys: "work unit", "migrant worker", "special train"
 PER_TERM = 3  # Chinese words kept per English term: the ones most passages use
 ENGLISH_TOKEN = re.compile(r"[a-z]+(?:'[a-z]+)?")
@@ -61,9 +67,11 @@ def _sense_keys(gloss: str):
     for sense in gloss.split("/"):
         for part in _PARENTHESES.sub(" ", sense).split(";"):
             # CEDICT's placeholders for an object (sb, sth) are not words of the sense: "to take sb to court"
-            words = [w.strip(".,!?\"'") for w in part.lower().split()]
+            words = [w.strip(".,!?\"'") for w in part.lower().replace("-", " ").split()]
             words = [w for w in words if w and w not in PLACEHOLDERS]
             if words and words[0] == "to":
+                words = words[1:]
+            if words and words[0] in ARTICLES:  # "a post" is listed under post
                 words = words[1:]
             if 0 < len(words) <= MAX_PHRASE_WORDS and all(ENGLISH_TOKEN.fullmatch(w) for w in words):
                 yield " ".join(words)
@@ -88,49 +96,67 @@ def dictionary() -> dict[str, tuple[str, ...]]:
 
 @lru_cache(maxsize=1)
 def glossary() -> tuple[re.Pattern, dict[str, str]]:
-    """The hand glossary as one pattern (longest phrase first) and its table."""
+    """The hand glossary as one pattern (longest phrase first, each word in its inflected forms too: resumed
+    production, returning to work) and its table keyed by the listed phrase."""
     text = resources.files("retrieval").joinpath(GLOSSARY_FILE).read_text("utf-8")
     terms = dict(line.split("\t", 1) for line in text.splitlines() if line.strip() and not line.startswith("#"))
-    words = sorted(terms, key=len, reverse=True)
-    return re.compile(r"(?<![a-z])(?:" + "|".join(map(re.escape, words)) + r")(?![a-z])"), terms
+    phrases = sorted(terms, key=len, reverse=True)
+    alternatives = "|".join(f"(?P<g{i}>{r' '.join(map(_inflected, p.split()))})" for i, p in enumerate(phrases))
+    pattern = re.compile(rf"(?<![a-z])(?:{alternatives})(?![a-z])")
+    return pattern, {f"g{i}": terms[p] for i, p in enumerate(phrases)}
+
+
+def _inflected(word: str) -> str:
+    """A pattern for the word and its regular inflections: resume → resume, resumes, resumed, resuming."""
+    if not word.isalpha():
+        return re.escape(word)
+    stem = word[:-1] if word.endswith("e") else word
+    return re.escape(stem) + ("(?:e|es|ed|ing)" if stem != word else "(?:s|es|ed|ing)?")
 
 
 def _dictionary_words(phrase: list[str], document_frequency: Callable[[str], int]) -> list[str]:
-    """The corpus's words for an English phrase: its last word in each listed form, most used first."""
+    """The corpus's words for an English phrase, each of its words in each listed form (applied for → apply
+    for), most used first."""
     senses = dictionary()
     found: list[str] = []
-    for last in lemmas(phrase[-1]):
-        found += senses.get(" ".join([*phrase[:-1], last]), ())
+    for forms in itertools.product(*map(lemmas, phrase)):
+        found += senses.get(" ".join(forms), ())
     used = sorted({w for w in found if document_frequency(w) > 0}, key=lambda w: (-document_frequency(w), w))
     return used[:PER_TERM]
 
 
 def to_chinese(text: str, document_frequency: Callable[[str], int] | None = None
                ) -> tuple[list[str], list[tuple[str, ...]]]:
-    """The articles' words for a lower-cased English question: the glossary's, then (given the corpus's
-    document frequencies) CC-CEDICT's for the terms the glossary does not cover, longest phrase first, one
-    group of alternatives per term."""
+    """The articles' words for a lower-cased English question: left to right, the longest phrase the glossary
+    or (given the corpus's document frequencies) CC-CEDICT knows, the glossary winning ties; one group of
+    alternatives per CC-CEDICT term. "Output value" is 产值, not the glossary's output (产量) and a value."""
     pattern, terms = glossary()
-    glossary_words, covered = [], []
+    tokens = [(m.group().split("'")[0], m.start(), m.end()) for m in ENGLISH_TOKEN.finditer(text)]
+    starts = {start: i for i, (_, start, _) in enumerate(tokens)}
+    ends = {end: i for i, (_, _, end) in enumerate(tokens)}
+    glossed = {}  # first token → (tokens spanned, Chinese)
     for match in pattern.finditer(text):
-        glossary_words.append(terms[match.group()].strip())
-        covered.append(match.span())
-    glossary_words = list(dict.fromkeys(glossary_words))
-    if document_frequency is None:
-        return glossary_words, []
-    tokens = [(m.group().split("'")[0], m.start()) for m in ENGLISH_TOKEN.finditer(text)
-              if not any(a <= m.start() < b for a, b in covered)]
-    words, i = [], 0
+        first, last = starts.get(match.start()), ends.get(match.end())
+        if first is not None and last is not None:
+            glossed.setdefault(first, (last - first + 1, terms[match.lastgroup].strip()))
+    glossary_words: list[str] = []
+    words: list[tuple[str, ...]] = []
+    i = 0
     while i < len(tokens):
-        for n in range(min(MAX_PHRASE_WORDS, len(tokens) - i), 0, -1):
-            phrase = [t for t, _ in tokens[i:i + n]]
-            if phrase[0] in STOPWORDS or phrase[-1] in STOPWORDS:
+        span, chinese = glossed.get(i, (0, ""))
+        for n in range(min(MAX_PHRASE_WORDS, len(tokens) - i), span, -1) if document_frequency else ():
+            phrase = [t for t, _, _ in tokens[i:i + n]]
+            if phrase[0] in STOPWORDS or (phrase[-1] in STOPWORDS and (n == 1 or phrase[-1] not in PARTICLES)):
                 continue
-            found = [w for w in _dictionary_words(phrase, document_frequency) if w not in glossary_words]
+            found = _dictionary_words(phrase, document_frequency)
             if found:
                 words.append(tuple(found))
                 i += n
                 break
         else:
-            i += 1
-    return glossary_words, list(dict.fromkeys(words))
+            if span:
+                glossary_words.append(chinese)
+            i += max(span, 1)
+    glossary_words = list(dict.fromkeys(glossary_words))
+    groups = [tuple(w for w in group if w not in glossary_words) for group in dict.fromkeys(words)]
+    return glossary_words, [g for g in groups if g]
