@@ -79,6 +79,11 @@ DECISION_FEATURES = [
     "top_bm25",  # log(1 + BM25 score) of the best candidate's passage: low when the article is missing
     "readings",  # how many figures are given (the best and its close rivals)
     "given_share",  # the probability of every candidate stating a figure given: passages that agree add up
+    "top_rare_clause_words",  # the best candidate's rare_clause_words: the question's telling words beside it
+    "top_trigrams",  # the best candidate's sentence_trigrams
+    "top_unit_match",  # the best candidate has the asked measure word
+    "top_place_clash",  # the best candidate is about another place than the one asked about
+    "top_clause_words",  # the best candidate's clause_words
 ]
 # Display rule, not a fit: figures rated at least this share of the best one's probability are given beside
 # it (綦江复工率 → 复工复产率 100% and 复工开工率 99.3%), at most MAX_READINGS; the decider then judges the set.
@@ -284,4 +289,9 @@ def decision_features(ranked: list[Candidate], given: list[Candidate], hits: lis
         math.log1p(max(hit.bm25, 0.0)),
         float(len(given)),
         sum(c.probability for c in ranked if c.mention.text in texts),
+        best.features[FEATURES.index("rare_clause_words")],
+        best.features[FEATURES.index("sentence_trigrams")],
+        best.features[FEATURES.index("unit_match")],
+        best.features[FEATURES.index("place_clash")],
+        best.features[FEATURES.index("clause_words")],
     ]
