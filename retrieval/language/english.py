@@ -101,7 +101,7 @@ def glossary() -> tuple[re.Pattern, dict[str, str]]:
     text = resources.files("retrieval").joinpath(GLOSSARY_FILE).read_text("utf-8")
     terms = dict(line.split("\t", 1) for line in text.splitlines() if line.strip() and not line.startswith("#"))
     phrases = sorted(terms, key=len, reverse=True)
-    alternatives = "|".join(f"(?P<g{i}>{r' '.join(map(_inflected, p.split()))})" for i, p in enumerate(phrases))
+    alternatives = "|".join(f"(?P<g{i}>{'[ -]'.join(map(_inflected, p.split()))})" for i, p in enumerate(phrases))
     pattern = re.compile(rf"(?<![a-z])(?:{alternatives})(?![a-z])")
     return pattern, {f"g{i}": terms[p] for i, p in enumerate(phrases)}
 
