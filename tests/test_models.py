@@ -143,6 +143,16 @@ def test_english_interrogatives_name_the_answer_type():
     assert analyse("How many days did it take to launch the app?").answer_type == "duration"
     assert analyse("What is the fiscal interest subsidy ratio?").answer_type == "percent"
     assert analyse("What is the annual output value of the plant?").answer_type == "money"
+    assert analyse("How much new credit did the district grant?").answer_type == "money"
+
+
+def test_an_english_phrase_that_asks_nothing_is_no_slot_of_its_own():
+    analysis = analyse("As a percentage, how many of the enterprises are back in production?")
+    assert len(analysis.slots) == 1 and analysis.answer_type == "percent"
+    analysis = analyse("In 2019, how many patents did the city apply for?")
+    assert len(analysis.slots) == 1 and analysis.answer_type == "count"
+    # a Chinese part may be a slot without 多少: 分别 asks for each
+    assert len(analyse("綦江的复工率，返岗率分别是多少").slots) == 2
 
 
 def test_int8_vectors_stay_close_to_fp32_under_their_own_name():

@@ -36,7 +36,7 @@ HEAD_NOUNS: list[tuple[str, str]] = [
     (r"百分之|百分比|%|比例|比率|占比|几成|率|增幅|增速|\b(?:percent|share|rate\b|ratio|proportion)", "percent"),
     (r"钱|额|资金|资助|奖励|贷款|融资|投资|引资|余额|价格|价|收入|销售额|营业额|成交额|补贴|补助|费|成本|产值|利润|债券|减负|"
      r"预算|工资|赔偿|罚款|罚金|奖金|租金|薪|税|"
-     r"\b(?:money|cost|invest|price|loan|fund|value|revenue|sales|bond|(?:yuan|dollars?|euros?)\b)", "money"),
+     r"\b(?:money|cost|invest|price|loan|fund|credit|value|revenue|sales|bond|(?:yuan|dollars?|euros?)\b)", "money"),
     (r"多长|多高|多远|多深|多宽|多重|面积|占地|多快|速度|多厚|多薄|尺寸|体长|身长|全长|总长|长度|高度|宽度|深度|厚度|身高|体重|"
      r"重量|海拔|距离|直径|半径|容量|排水量|how far|how tall|how big|"
      r"how (?:long|high|wide|deep|heavy) (?:is|are|was|were)|\b(?:length|width|height|weight)", "measure"),
@@ -121,6 +121,20 @@ class QuestionAnalysis:
         return any(s.answer_type not in ("entity", "yesno") for s in self.slots)
 
 
+def _english_clauses(parts: list[str]) -> list[str]:
+    """An English part that asks nothing (As a percentage, … / In 2019, …) belongs to the next part, not a slot
+    of its own; a Chinese part without 多少 may still be one (綦江的复工率，返岗率分别是多少)."""
+    out: list[str] = []
+    carried = ""
+    for part in parts:
+        part = f"{carried} {part}".strip() if carried else part
+        asks = any(p.search(part) for p, _ in _EXPLICIT_RES) or ASKS_NUMBER.search(part) or ASKS_ENTITY.search(part)
+        carried = part if is_english(part) and not asks else ""
+        if not carried:
+            out.append(part)
+    return out + ([carried] if carried else [])
+
+
 def answer_type_of(text: str) -> str:
     """The answer type a question (or one part of it) asks for: explicit interrogative, then the measure
     word after 多少/几, then the head noun named last; 'count' for a bare 多少, 'entity' for 谁/什么."""
@@ -180,7 +194,7 @@ def analyse(question: str, document_frequency: Callable[[str], int] | None = Non
         simplified = " ".join(named) + " " + simplified
     places = [p for p in gazetteer().find(simplified) if p not in GENERIC]
     year = YEAR_IN_QUESTION.search(simplified)
-    parts = [p for p in SLOT_SPLIT.split(simplified) if p and answer_type_of(p) != "entity"]
+    parts = [p for p in _english_clauses(SLOT_SPLIT.split(simplified)) if p and answer_type_of(p) != "entity"]
     if len(parts) < 2:
         parts = [simplified]
     slots = []
