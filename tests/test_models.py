@@ -144,6 +144,8 @@ def test_english_interrogatives_name_the_answer_type():
     assert analyse("What is the fiscal interest subsidy ratio?").answer_type == "percent"
     assert analyse("What is the annual output value of the plant?").answer_type == "money"
     assert analyse("How much new credit did the district grant?").answer_type == "money"
+    assert analyse("How many companies received new credit lines?").answer_type == "count"  # it counts companies
+    assert analyse("How many yuan did the loans cost?").answer_type == "money"
 
 
 def test_an_english_phrase_that_asks_nothing_is_no_slot_of_its_own():

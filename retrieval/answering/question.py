@@ -54,6 +54,9 @@ ASKS_NUMBER = re.compile(r"多少|几|多大|多高|多长|多远|多重|how man
 ASKS_ENTITY = re.compile(r"谁|哪位|哪家|哪个|哪些|什么|哪里|何处|何地|who|which|what|where")
 # "What is the rate" asks for the rate's value: 什么/what leave the decision to the head noun.
 ASKS_NAMED_ENTITY = re.compile(r"谁|哪位|哪家|哪个|哪些|哪里|何处|何地|who|which|where")
+# "How many" counts the noun after it (How many companies got loans → companies), unless that is a unit or the
+# question asks for a percentage (As a percentage, how many…).
+HOW_MANY = re.compile(r"\bhow many (?!(?:yuan|dollars?|euros?|percent|percentage points?|times)\b)")
 ASKS_YESNO = re.compile(r"是否|有没有|是不是")
 # Words that ask, not say what is asked about (dropped before matching the question against passages).
 QUESTION_WORDS = re.compile(rf"(?:多少|几)(?:{_MEASURE_WORDS}|号)?|"
@@ -145,6 +148,8 @@ def answer_type_of(text: str) -> str:
     if measure:
         return MEASURE_TYPES.get(measure.group(1), "count")
     heads = [(m.end(), kind) for pattern, kind in _HEAD_RES for m in pattern.finditer(text)]
+    if HOW_MANY.search(text) and all(kind != "percent" for _, kind in heads):  # how many loans: a count of them
+        return "count"
     if heads and (ASKS_NUMBER.search(text) or not ASKS_NAMED_ENTITY.search(text)):
         return max(heads)[1]
     if ASKS_NUMBER.search(text):
