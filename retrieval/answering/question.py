@@ -178,26 +178,24 @@ def content_words(text: str) -> list[str]:
             and not (english and t.isascii())]  # an English question's own words are not in Chinese articles
 
 
-def english_to_chinese(text: str, document_frequency: Callable[[str], int] | None = None,
-                       spelled: Callable[[str], tuple[str, ...]] | None = None
+def english_to_chinese(text: str, document_frequency: Callable[[str], int] | None = None
                        ) -> tuple[list[str], list[tuple[str, ...]]]:
     """The articles' words for the English words of a lower-cased question: the glossary's and the places it
     names, then the dictionary's, grouped by English term (document_frequency: the corpus's, so words it never
     uses are left out)."""
-    glossary_words, groups = to_chinese(text, document_frequency, spelled)
+    glossary_words, groups = to_chinese(text, document_frequency)
     named = list(dict.fromkeys(glossary_words + [p for p in gazetteer().find(text) if p not in GENERIC]))
     groups = [tuple(w for w in group if w not in named) for group in groups]
     return named, [g for g in groups if g]
 
 
-def analyse(question: str, document_frequency: Callable[[str], int] | None = None,
-            spelled: Callable[[str], tuple[str, ...]] | None = None) -> QuestionAnalysis:
+def analyse(question: str, document_frequency: Callable[[str], int] | None = None) -> QuestionAnalysis:
     """Read a question: its slots (answer type, unit, words), places and year. document_frequency (the
     index's) lets an English question borrow dictionary words the corpus uses."""
     simplified = simplify(question)
     borrowed: list[tuple[str, ...]] = []  # dictionary words: searched and matched, they do not decide the type
     if ENGLISH_WORD.search(simplified):
-        named, borrowed = english_to_chinese(simplified, document_frequency, spelled)
+        named, borrowed = english_to_chinese(simplified, document_frequency)
         simplified = " ".join(named) + " " + simplified
     places = [p for p in gazetteer().find(simplified) if p not in GENERIC]
     year = YEAR_IN_QUESTION.search(simplified)
