@@ -208,7 +208,7 @@ def cross_fitted_decisions(examples: list[Example], folds: int = 5, seed: int = 
     return decisions, correct
 
 
-def cross_validate(examples: list[Example], folds: int = 5, repeats: int = 1) -> dict:
+def cross_validate(examples: list[Example], folds: int = 5, repeats: int = 4) -> dict:
     """End-to-end k-fold CV on the training questions (ranker and decider refitted per fold), averaged over
     `repeats` fold assignments: per source, the share of answerable questions whose first figure given is right
     (top1), the share answered, and the share of unanswerable ones refused. How to compare features or models
