@@ -246,7 +246,7 @@ class Engine:
                 vector=None) -> list[Hit]:
         from retrieval.answering.question import analyse
 
-        analysis = analysis or analyse(question, state.searcher.document_frequency)
+        analysis = analysis or analyse(question, state.searcher.document_frequency, state.searcher.spelled)
         # The model reads the question as asked (a multilingual one reads English); the word index reads the
         # analysed text, which gives an English question the articles' words (Qijiang → 綦江, work resumption → 复工).
         if vector is None and mode != "bm25":
@@ -263,7 +263,7 @@ class Engine:
 
         question = check_question(question)
         state = self.state  # one snapshot for the whole question, whatever is added meanwhile
-        analysis = analyse(question, state.searcher.document_frequency)
+        analysis = analyse(question, state.searcher.document_frequency, state.searcher.spelled)
         vector = self.embedder.encode_query(question) if mode != "bm25" else None
         hits = self._search(state, question, top_k, mode, analysis, vector)
         return read(question, hits, state.known_places, state.searcher.word_weight, facts=state.facts,

@@ -22,8 +22,8 @@ BENCHMARK_FILES = {"dureader": "dureader_robust_dev.json", "cmrc": "cmrc2018_dev
 FLOORS = {"hybrid": {"hit@5": 0.97}, "answer": {"number_acc": 0.88, "grounded": 1.0, "abstain_unans": 0.80,
                                                  "answered_ans": 0.89}}
 # The held-out seed questions are never used to fit or tune; these floors only catch regressions.
-# Its figures mix Chinese (number_acc 0.879 on h001–h066) and English (0.571 on h067–h089, 2026-12-02): the
-# floors are for the whole file (0.962 / 0.797 / 0.900 / 0.886 then). The English questions move by two or
+# Its figures mix Chinese (number_acc 0.862 on h001–h066) and English (0.571 on h067–h089, 2026-12-02): the
+# floors are for the whole file (0.962 / 0.785 / 0.900 / 0.899 then). The English questions move by two or
 # three between refits (0.476–0.619) that the training sets' CV cannot tell apart.
 HELDOUT_FLOORS = {"hybrid": {"hit@5": 0.95}, "answer": {"number_acc": 0.76, "grounded": 1.0, "abstain_unans": 0.85,
                                                          "answered_ans": 0.85}}
@@ -34,9 +34,9 @@ HELDOUT_FLOORS = {"hybrid": {"hit@5": 0.95}, "answer": {"number_acc": 0.76, "gro
 # with the decider seeing the best candidate's own evidence 0.851 / 0.463 / 1.000 / 0.627; with the metric
 # table's English names in the glossary (operating rate → 开工率) 0.881 / 0.507 / 1.000 / 0.672; with English
 # parts that ask nothing joined to the next one 0.881 / 0.507 / 0.857 / 0.642; "how many" a count 0.881 / 0.522 /
-# 1.000 / 0.657.
-ENGLISH_FLOORS = {"hybrid": {"hit@5": 0.84}, "answer": {"number_acc": 0.45, "grounded": 1.0, "abstain_unans": 0.70,
-                                                         "answered_ans": 0.60}}
+# 1.000 / 0.657; names read as pinyin (Kangtian → 康田) 0.910 / 0.567 / 0.857 / 0.701.
+ENGLISH_FLOORS = {"hybrid": {"hit@5": 0.88}, "answer": {"number_acc": 0.52, "grounded": 1.0, "abstain_unans": 0.70,
+                                                         "answered_ans": 0.65}}
 
 
 @dataclass

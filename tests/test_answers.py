@@ -54,8 +54,17 @@ def test_place_less_question_never_passes_one_place_off_as_the_answer(engine, qu
 
 
 def test_two_places_get_one_reading_each(engine):
+    """The pages give 深圳's 开工率 (97.5%) and no 开工率 for 北京: one slot each, the missing one said by name."""
     data = engine.ask("深圳和北京的开工率").to_dict()
-    assert {"深圳", "北京"} <= {n["subject"] for n in data["numbers"]}
+    assert [(n["subject"], n["text"]) for n in data["numbers"]] == [("深圳", "97.5%")]
+    assert "北京的开工率" in data["answer"]
+
+
+def test_the_whole_city_is_the_city_the_sentence_names(engine):
+    """深圳全市规模以上工业企业…开工率97.5%: 全市 is Shenzhen there, not the Chongqing paper's own city."""
+    data = engine.ask("深圳的开工率是多少").to_dict()
+    assert [n["subject"] for n in data["numbers"]][:1] == ["深圳"]
+    assert not engine.ask("北京的开工率是多少").to_dict()["numbers"]
 
 
 @pytest.mark.parametrize("question", ["成都复工率多少", "赊店老酒2019年销售额是多少", "重庆今年房价涨了多少", "武汉返岗率是多少"])

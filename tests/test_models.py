@@ -148,6 +148,22 @@ def test_english_interrogatives_name_the_answer_type():
     assert analyse("How many yuan did the loans cost?").answer_type == "money"
 
 
+def test_names_in_pinyin_find_the_corpus_words_spelled_so(engine):
+    from retrieval.language.pinyin import spellings
+
+    assert "kangtian" in spellings("康田") and spellings("康a") == []
+    searcher = engine.state.searcher
+    assert searcher.spelled("kangtian") == ("康田",) and searcher.spelled("nosuchname") == ()
+    analysis = analyse("What is Kangtian Gear's annual output value?", searcher.document_frequency, searcher.spelled)
+    assert ("康田",) in analysis.slots[0].alternatives and "康田" in analysis.simplified
+    # two tokens may spell one name or two words; English words and short tokens are not read as pinyin
+    groups = analyse("On which day did Shedian Laojiu resume production?", searcher.document_frequency,
+                     searcher.spelled).slots[0].alternatives
+    assert ("赊店",) in groups and ("老酒",) in groups
+    assert analyse("What is the change in sales?", searcher.document_frequency, searcher.spelled).alternatives == \
+        analyse("What is the change in sales?", searcher.document_frequency).alternatives
+
+
 def test_an_english_phrase_that_asks_nothing_is_no_slot_of_its_own():
     analysis = analyse("As a percentage, how many of the enterprises are back in production?")
     assert len(analysis.slots) == 1 and analysis.answer_type == "percent"

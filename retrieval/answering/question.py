@@ -94,6 +94,8 @@ COMPARISONS: list[tuple[str, str]] = [
     (r"各区|各县|各地|各个|各家|哪些|列出|所有|全部|分别|every|each|list", "list"),
 ]
 _COMPARISON_RES = [(re.compile(p), kind) for p, kind in COMPARISONS]
+# A run of place names joined by 和/与/、 (南岸区和綦江区, 深圳、北京): split into one slot per place.
+_PLACE_JOINERS = re.compile(r"(?:[和与及跟、,，\s]|以及)*")
 AT_LEAST = re.compile(r"(?:超过|大于|高于|多于|不低于|不少于|在)\s*([\d.]+\s*[亿万]?)(?:元|%|家|人|个)?(?:以上)?")
 
 
@@ -178,24 +180,26 @@ def content_words(text: str) -> list[str]:
             and not (english and t.isascii())]  # an English question's own words are not in Chinese articles
 
 
-def english_to_chinese(text: str, document_frequency: Callable[[str], int] | None = None
+def english_to_chinese(text: str, document_frequency: Callable[[str], int] | None = None,
+                       spelled: Callable[[str], tuple[str, ...]] | None = None
                        ) -> tuple[list[str], list[tuple[str, ...]]]:
     """The articles' words for the English words of a lower-cased question: the glossary's and the places it
     names, then the dictionary's, grouped by English term (document_frequency: the corpus's, so words it never
     uses are left out)."""
-    glossary_words, groups = to_chinese(text, document_frequency)
+    glossary_words, groups = to_chinese(text, document_frequency, spelled)
     named = list(dict.fromkeys(glossary_words + [p for p in gazetteer().find(text) if p not in GENERIC]))
     groups = [tuple(w for w in group if w not in named) for group in groups]
     return named, [g for g in groups if g]
 
 
-def analyse(question: str, document_frequency: Callable[[str], int] | None = None) -> QuestionAnalysis:
+def analyse(question: str, document_frequency: Callable[[str], int] | None = None,
+            spelled: Callable[[str], tuple[str, ...]] | None = None) -> QuestionAnalysis:
     """Read a question: its slots (answer type, unit, words), places and year. document_frequency (the
     index's) lets an English question borrow dictionary words the corpus uses."""
     simplified = simplify(question)
     borrowed: list[tuple[str, ...]] = []  # dictionary words: searched and matched, they do not decide the type
     if ENGLISH_WORD.search(simplified):
-        named, borrowed = english_to_chinese(simplified, document_frequency)
+        named, borrowed = english_to_chinese(simplified, document_frequency, spelled)
         simplified = " ".join(named) + " " + simplified
     places = [p for p in gazetteer().find(simplified) if p not in GENERIC]
     year = YEAR_IN_QUESTION.search(simplified)
@@ -211,8 +215,8 @@ def analyse(question: str, document_frequency: Callable[[str], int] | None = Non
     if len(places) > 1 and len(slots) == 1 and ("分别" in simplified or "和" in simplified or "各" in simplified):
         # 南岸区和綦江区的返岗率分别是多少: the same figure for each place, in the question's order.
         base = slots[0]
-        slots = [Slot(base.text, base.answer_type, base.measure, [place], base.words, base.alternatives)
-                 for place in places]
+        slots = [Slot(_one_place(base.text, place), base.answer_type, base.measure, [place], base.words,
+                      base.alternatives) for place in places]
     comparison = next((kind for pattern, kind in _COMPARISON_RES if pattern.search(simplified)), None)
     if comparison in ("max", "min") and not (ASKS_ENTITY.search(simplified) or len(places) > 1):
         comparison = None  # 担保费最高收多少: 最高 bounds one figure; 哪个区最高 compares several
@@ -224,6 +228,19 @@ def analyse(question: str, document_frequency: Callable[[str], int] | None = Non
         simplified = " ".join(w for group in borrowed for w in group) + " " + simplified
     return QuestionAnalysis(question, simplified, slots, places, year.group(1) if year else None, words, comparison,
                             metrics, _value(at_least.group(1)) if at_least else None, stated, borrowed)
+
+
+def _one_place(text: str, place: str) -> str:
+    """The question as asked of one of its places, for the reply's words about that slot: 南岸区和綦江区的返岗率分别
+    是多少 → 綦江区的返岗率是多少 (the run of places and the 分别/各 that spread it, narrowed to one)."""
+    named = gazetteer().spans(text)
+    if len(named) < 2 or place not in {p for *_, p in named}:
+        return text
+    alias = next(text[a:b] for a, b, p in named if p == place)
+    between = "".join(text[end:start] for (_, end, _), (start, _, _) in zip(named, named[1:]))
+    if _PLACE_JOINERS.fullmatch(between) is None:
+        return text  # the places are not one run (南岸的返岗率比綦江高多少): leave the question whole
+    return (text[:named[0][0]] + alias + text[named[-1][1]:]).replace("分别", "").replace("各", "")
 
 
 def _stated_values(text: str) -> list[float]:

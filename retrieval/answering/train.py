@@ -117,7 +117,7 @@ def _seed_set(engine, source: str, questions) -> list[Example]:
     weight, frequency = engine.searcher.word_weight, engine.searcher.document_frequency
     out = []
     for q in questions:
-        analysis = analyse(q.question, frequency)
+        analysis = analyse(q.question, frequency, engine.searcher.spelled)
         if not analysis.numeric:
             continue
         hits = engine.search(q.question, top_k=5)

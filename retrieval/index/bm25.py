@@ -7,6 +7,7 @@ from collections import Counter
 
 import numpy as np
 
+from retrieval.language.pinyin import spelling_index
 from retrieval.language.tokenizer import tokenize
 
 
@@ -16,6 +17,7 @@ class TermWeights:
     def __init__(self, documents: list[list[str]]):
         self._size = len(documents)
         self._df = Counter(token for doc in documents for token in set(doc))
+        self._spellings: dict[str, tuple[str, ...]] | None = None
 
     @classmethod
     def of_texts(cls, texts: list[str]) -> "TermWeights":
@@ -29,6 +31,12 @@ class TermWeights:
     def document_frequency(self, word: str) -> int:
         """How many passages contain the word as a token."""
         return self._df.get(word, 0)
+
+    def spelled(self, pinyin: str) -> tuple[str, ...]:
+        """The passages' words written so in toneless pinyin (kangtian → 康田); the index is built on first use."""
+        if self._spellings is None:
+            self._spellings = spelling_index(self._df)
+        return self._spellings.get(pinyin, ())
 
     def word_weight(self, word: str) -> float:
         """A question word's weight for matching: its length times its IDF (rare, long words say most)."""

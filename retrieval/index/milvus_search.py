@@ -44,6 +44,10 @@ class MilvusSearcher(Searcher):
         """How many passages contain the word as a token."""
         return self._term_weights().document_frequency(word)
 
+    def spelled(self, pinyin: str) -> tuple[str, ...]:
+        """The passages' words written so in toneless pinyin (kangtian → 康田)."""
+        return self._term_weights().spelled(pinyin)
+
     def _reference_vectors(self) -> np.ndarray:
         with self._lock:
             if self._reference is None:

@@ -99,6 +99,10 @@ class Searcher:
         """How many passages contain the word as a token."""
         return self.bm25.terms.document_frequency(word)
 
+    def spelled(self, pinyin: str) -> tuple[str, ...]:
+        """The passages' words written so in toneless pinyin (kangtian → 康田)."""
+        return self.bm25.terms.spelled(pinyin)
+
     def _context_factor(self, context: QueryContext, rows: np.ndarray) -> np.ndarray:
         """Multiplier of each scored passage (rows) from the places and metrics the question names."""
         factor = np.ones(len(rows), dtype=np.float32)

@@ -37,6 +37,7 @@ ARTICLES = frozenset({"a", "an", "the"})
 PARTICLES = frozenset("for out up off on in to down over back".split())
 MAX_PHRASE_WORDS = 3  # CEDICT senses kept as keys: "work unit", "migrant worker", "special train"
 PER_TERM = 3  # Chinese words kept per English term: the ones most passages use
+MIN_PINYIN = 4  # letters a token needs to be read as a pinyin name (an, de, li spell too much)
 ENGLISH_TOKEN = re.compile(r"[a-z]+(?:'[a-z]+)?")
 _HAN = re.compile(r"^[\u4e00-\u9fff]{2,}$")  # one character alone (率, 天) matches too much to help
 _PARENTHESES = re.compile(r"\([^)]*\)|\[[^\]]*\]")
@@ -125,11 +126,28 @@ def _dictionary_words(phrase: list[str], document_frequency: Callable[[str], int
     return used[:PER_TERM]
 
 
-def to_chinese(text: str, document_frequency: Callable[[str], int] | None = None
-               ) -> tuple[list[str], list[tuple[str, ...]]]:
+def _spelled_name(tokens: list[tuple[str, int, int]], i: int, spelled) -> tuple[tuple[str, ...], int]:
+    """The corpus's words spelled by tokens[i] (or tokens[i] and [i+1] together: shedian laojiu), and how many
+    tokens they take; English words and short tokens are not read as pinyin."""
+    if spelled is None:
+        return (), 1
+    for n in (2, 1):
+        phrase = [t for t, _, _ in tokens[i:i + n]]
+        if len(phrase) < n or any(t in STOPWORDS or len(t) < MIN_PINYIN or t in dictionary() for t in phrase):
+            continue
+        found = spelled("".join(phrase))
+        if found:
+            return found[:PER_TERM], n
+    return (), 1
+
+
+def to_chinese(text: str, document_frequency: Callable[[str], int] | None = None,
+               spelled: Callable[[str], tuple[str, ...]] | None = None) -> tuple[list[str], list[tuple[str, ...]]]:
     """The articles' words for a lower-cased English question: left to right, the longest phrase the glossary
     or (given the corpus's document frequencies) CC-CEDICT knows, the glossary winning ties; one group of
-    alternatives per CC-CEDICT term. "Output value" is 产值, not the glossary's output (产量) and a value."""
+    alternatives per CC-CEDICT term. "Output value" is 产值, not the glossary's output (产量) and a value.
+    A word neither knows may be a name in pinyin (spelled: the corpus's words by their toneless pinyin):
+    Kangtian → 康田, Shedian Laojiu → 赊店 老酒 or 赊店老酒."""
     pattern, terms = glossary()
     tokens = [(m.group().split("'")[0], m.start(), m.end()) for m in ENGLISH_TOKEN.finditer(text)]
     starts = {start: i for i, (_, start, _) in enumerate(tokens)}
@@ -156,7 +174,12 @@ def to_chinese(text: str, document_frequency: Callable[[str], int] | None = None
         else:
             if span:
                 glossary_words.append(chinese)
-            i += max(span, 1)
+                i += span
+                continue
+            named, n = _spelled_name(tokens, i, spelled)
+            if named:
+                words.append(named)
+            i += n
     glossary_words = list(dict.fromkeys(glossary_words))
     groups = [tuple(w for w in group if w not in glossary_words) for group in dict.fromkeys(words)]
     return glossary_words, [g for g in groups if g]

@@ -108,6 +108,10 @@ class Gazetteer:
             alias = match.group() if match else None
         return alias
 
+    def spans(self, text: str) -> list[tuple[int, int, str]]:
+        """(start, end, canonical place) of every name in text, in order."""
+        return [(i, i + len(alias), self.alias_to_place[alias]) for i, alias in self._matches(text)]
+
     def count(self, text: str) -> Counter:
         """How often each canonical place is named in text."""
         return Counter(self.alias_to_place[alias] for _, alias in self._matches(text))
