@@ -23,7 +23,8 @@ log = logging.getLogger(__name__)
 # an index of another version is rebuilt. 5: currencies after the number (100万人民币 is money, not people);
 # 6: more currencies (越南盾, 日圆, 新加坡元…); 7: line and building numbers (7号线, 5号楼) are names;
 # 8: the gazetteer knows CC-CEDICT's counties, cities and districts.
-FORMAT_VERSION = 8
+# 9: 全市/我市 are not names of 重庆 (an article's places change).
+FORMAT_VERSION = 9
 MANIFEST = "manifest.json"
 PASSAGES = "passages.json"
 VECTORS = "dense.faiss"
