@@ -137,6 +137,26 @@ def test_english_phrases_are_read_longest_first_in_any_inflection(engine):
     assert groups == []
 
 
+def test_how_many_names_what_is_counted_in_the_articles_words(engine):
+    from retrieval.answering.candidates import classifiers_of
+    from retrieval.answering.question import counted_words
+
+    frequency, spelled = engine.state.searcher.document_frequency, engine.state.searcher.spelled
+    # the noun phrase up to its plural head, not the verb and object after it
+    assert "单位" in counted_words("how many units received masks from nan'an?", frequency, spelled)
+    assert "农民工" in counted_words("how many migrant workers did the special train take?", frequency, spelled)
+    assert counted_words("what is the return rate?", frequency, spelled) == ()
+    assert "家" in classifiers_of("企业") and classifiers_of("没有这个词") == ()
+    # a hyphenated rate describes the loans counted, it does not ask for a rate
+    assert analyse("How many preferential-rate loans did 12 banks issue?").answer_type == "count"
+
+
+def test_a_count_question_prefers_the_figure_of_what_it_counts(engine):
+    """The sentence gives 8 groups and 184 companies: asked for the companies, the companies' figure."""
+    data = engine.ask("How many companies in the Qijiang industrial park are under grid management?").to_dict()
+    assert [n["text"] for n in data["numbers"]][:1] == ["184家"]
+
+
 def test_english_interrogatives_name_the_answer_type():
     assert analyse("How long is the Chayuan Avenue reconstruction project?").answer_type == "measure"  # not yuan
     assert analyse("On what day did the factory resume work?").answer_type == "date"

@@ -18,8 +18,10 @@ from retrieval.index.search import Hit
 from retrieval.ingest.text import CLAUSE_STOPS, sentence_bounds
 from retrieval.language.metrics import find_metrics
 from retrieval.language.numbers import NumberMention, mentions_of_passage
+from retrieval.language.places import gazetteer
 from retrieval.language.tokenizer import simplify_chars
 
+COUNTED_GAP = 3  # characters between a counted noun and its number (片剂压片350万片)
 WINDOW = 20  # characters either side of a number that describe it (the clause it sits in)
 NOUN_SPAN = 6  # characters after a number that name what it counts (340名志愿者)
 FEATURES = [
@@ -38,6 +40,9 @@ FEATURES = [
     "noun_after",  # a question word names what it counts, right after it (340名志愿者)
     "place_match",  # its subject or nearby place is a place the question names
     "place_clash",  # the question names a place and the number is about another one
+    # A sentence may name several places, each with its own figure (香港共有28间分店，上海设有2间): the place
+    # named last before the number is whose it is.
+    "subject_clash",  # the question names a place and the number's own subject is another place
     "year_match",  # the question's year is in the number's sentence
     "has_label",  # a metric or noun names the number
     "bare_number",  # no unit at all
@@ -49,6 +54,11 @@ FEATURES = [
     "rare_sentence_words",  # the same in the sentence
     "sentence_trigrams",  # share of the question's character trigrams in its sentence: 北土城站 is not 西土城站
     "in_question",  # the question states this value itself (250是多少码 is not answered by 250)
+    # What an English count question counts (how many migrant workers) beside the number: named right before or
+    # after it (返岗员工4497人, 518名农民工), or its measure word is one CC-CEDICT lists for the noun (企业 → 家).
+    # CV × 4 English seeds 0.537 → 0.582.
+    "counted_near",
+    "counted_unit",
     # For when-questions the event is usually told after the date (1995年加入…), for quantities the measure
     # before the number (全长61公里): the position signals again, for year/date/time questions only.
     "time_word_before",  # word_before, when a year, date or time is asked
@@ -186,6 +196,7 @@ def features(mention: NumberMention, rank: int, hit: Hit, top: float, slot: Slot
         float(any(w in after for w in every_word)),
         float(bool(slot.places) and bool(places & set(slot.places))),
         float(bool(slot.places) and bool(places) and not places & set(slot.places)),
+        float(bool(slot.places) and mention.subject in gazetteer().alias_to_place and mention.subject not in slot.places),
         float(bool(question.year) and question.year in (sentence + (mention.date or ""))),
         float(bool(mention.label)),
         float(not mention.unit and mention.kind == "number"),
@@ -194,9 +205,27 @@ def features(mention: NumberMention, rank: int, hit: Hit, top: float, slot: Slot
         word_share(slot.words, sentence, rare, slot.alternatives),
         len(trigrams & _ngrams(sentence, 3)) / len(trigrams) if trigrams else 0.0,
         float(any(same_value(v, mention.value) or same_value(v, mention.value_max) for v in question.numbers)),
+        float(any(w in text[max(0, mention.start - len(w) - COUNTED_GAP):mention.start] or w in after
+                  for w in slot.counted)),
+        float(bool(mention.unit) and any(mention.unit in classifiers_of(w) for w in slot.counted)),
         math.exp(-min(before) / WINDOW) if before and asks_time else 0.0,
         math.exp(-min(later) / WINDOW) if later and asks_time else 0.0,
     ]
+
+
+def classifiers_of(word: str) -> tuple[str, ...]:
+    """The measure words CC-CEDICT lists for a noun (企业 → 家), none without the dictionary."""
+    return _classifiers().get(word, ())
+
+
+@lru_cache(maxsize=1)
+def _classifiers() -> dict[str, tuple[str, ...]]:
+    from retrieval.language import cedict
+
+    try:
+        return cedict.classifiers()
+    except (ModuleNotFoundError, FileNotFoundError):
+        return {}
 
 
 def same_value(a: float | None, b: float | None) -> bool:

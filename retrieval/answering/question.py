@@ -33,7 +33,7 @@ MEASURE_AFTER = re.compile(rf"(?:多少|几)({_MEASURE_WORDS})")
 # Without a measure word, the head noun decides (贷款多少 → money, 复工率多少 → percent); the noun named
 # last wins, so 优惠利率贷款 is an amount and 贷款利率 a rate.
 HEAD_NOUNS: list[tuple[str, str]] = [
-    (r"百分之|百分比|%|比例|比率|占比|几成|率|增幅|增速|\b(?:percent|share|rate\b|ratio|proportion)", "percent"),
+    (r"百分之|百分比|%|比例|比率|占比|几成|率|增幅|增速|\b(?:percent|share|(?<!-)rate\b|ratio|proportion)", "percent"),
     (r"钱|额|资金|资助|奖励|贷款|融资|投资|引资|余额|价格|价|收入|销售额|营业额|成交额|补贴|补助|费|成本|产值|利润|债券|减负|"
      r"预算|工资|赔偿|罚款|罚金|奖金|租金|薪|税|"
      r"\b(?:money|cost|invest|price|loan|fund|credit|value|revenue|sales|bond|(?:yuan|dollars?|euros?)\b)", "money"),
@@ -57,6 +57,11 @@ ASKS_NAMED_ENTITY = re.compile(r"谁|哪位|哪家|哪个|哪些|哪里|何处|�
 # "How many" counts the noun after it (How many companies got loans → companies), unless that is a unit or the
 # question asks for a percentage (As a percentage, how many…).
 HOW_MANY = re.compile(r"\bhow many (?!(?:yuan|dollars?|euros?|percent|percentage points?|times)\b)")
+# The counted noun of an English question: after "how many", the words up to the first plural (the head: how
+# many units received masks → units) or a word that ends the noun phrase (did, in, have …).
+COUNTED_ENGLISH = re.compile(r"\bhow many ((?:(?!(?:did|do|does|are|is|were|was|have|has|had|will|would|can|in|of|at|"
+                             r"from|for|on|to|by|with)\b)[a-z'-]+ ){0,3}?[a-z'-]+?(?:s\b(?<!ss\b)|(?= (?:did|do|does|"
+                             r"are|is|were|was|have|has|had|will|would|can|in|of|at|from|for|on|to|by|with)\b)|(?=[?.,]|$)))")
 ASKS_YESNO = re.compile(r"是否|有没有|是不是")
 # Words that ask, not say what is asked about (dropped before matching the question against passages).
 QUESTION_WORDS = re.compile(rf"(?:多少|几)(?:{_MEASURE_WORDS}|号)?|"
@@ -83,6 +88,8 @@ class Slot:
     # An English question's dictionary words, one group of interchangeable words per English term: a group
     # counts as said when any of its words is.
     alternatives: list[tuple[str, ...]] = field(default_factory=list)
+    # What an English count question counts, in the articles' words (how many migrant workers → 农民工).
+    counted: tuple[str, ...] = ()
 
 
 # Questions over many figures at once, answered from the facts table: superlatives, comparisons, lists.
@@ -211,12 +218,12 @@ def analyse(question: str, document_frequency: Callable[[str], int] | None = Non
         measure = MEASURE_AFTER.search(part)
         slot_places = [p for p in gazetteer().find(part) if p not in GENERIC] or places
         slots.append(Slot(part, answer_type_of(part), measure.group(1) if measure else None, slot_places,
-                          content_words(part), borrowed))
+                          content_words(part), borrowed, counted_words(part, document_frequency, spelled)))
     if len(places) > 1 and len(slots) == 1 and ("分别" in simplified or "和" in simplified or "各" in simplified):
         # 南岸区和綦江区的返岗率分别是多少: the same figure for each place, in the question's order.
         base = slots[0]
         slots = [Slot(_one_place(base.text, place), base.answer_type, base.measure, [place], base.words,
-                      base.alternatives) for place in places]
+                      base.alternatives, base.counted) for place in places]
     comparison = next((kind for pattern, kind in _COMPARISON_RES if pattern.search(simplified)), None)
     if comparison in ("max", "min") and not (ASKS_ENTITY.search(simplified) or len(places) > 1):
         comparison = None  # 担保费最高收多少: 最高 bounds one figure; 哪个区最高 compares several
@@ -228,6 +235,21 @@ def analyse(question: str, document_frequency: Callable[[str], int] | None = Non
         simplified = " ".join(w for group in borrowed for w in group) + " " + simplified
     return QuestionAnalysis(question, simplified, slots, places, year.group(1) if year else None, words, comparison,
                             metrics, _value(at_least.group(1)) if at_least else None, stated, borrowed)
+
+
+def counted_words(part: str, document_frequency: Callable[[str], int] | None = None,
+                  spelled: Callable[[str], tuple[str, ...]] | None = None) -> tuple[str, ...]:
+    """What an English part asks to count, in the articles' words: the noun phrase after "how many" up to its
+    plural head (how many migrant workers did… → 农民工), read like the rest of the question. A Chinese question
+    says it with its measure word and noun (多少家企业), which unit_match and noun_after already weigh (the noun
+    as a feature of its own cost CMRC and DuReader in CV)."""
+    english = COUNTED_ENGLISH.search(part)
+    if not english or document_frequency is None:
+        return ()
+    phrase = english.group(1)
+    head_words, head_groups = to_chinese(phrase.split()[-1], document_frequency, spelled)
+    _, groups = to_chinese(phrase, document_frequency, spelled)  # the phrase's own word too: migrant workers → 农民工
+    return tuple(dict.fromkeys([*head_words, *(w for g in head_groups for w in g), *(groups[-1] if groups else ())]))
 
 
 def _one_place(text: str, place: str) -> str:

