@@ -38,6 +38,8 @@ PARTICLES = frozenset("for out up off on in to down over back".split())
 MAX_PHRASE_WORDS = 3  # CEDICT senses kept as keys: "work unit", "migrant worker", "special train"
 PER_TERM = 3  # Chinese words kept per English term: the ones most passages use
 MIN_PINYIN = 4  # letters a token needs to be read as a pinyin name (an, de, li spell too much)
+# Between a glossary phrase's words: a space or hyphen, and maybe a possessive (returned to their posts).
+_BETWEEN = r"[ -](?:(?:their|its|his|her|our|the) )?"
 ENGLISH_TOKEN = re.compile(r"[a-z]+(?:'[a-z]+)?")
 _HAN = re.compile(r"^[\u4e00-\u9fff]{2,}$")  # one character alone (率, 天) matches too much to help
 _PARENTHESES = re.compile(r"\([^)]*\)|\[[^\]]*\]")
@@ -102,7 +104,7 @@ def glossary() -> tuple[re.Pattern, dict[str, str]]:
     text = resources.files("retrieval").joinpath(GLOSSARY_FILE).read_text("utf-8")
     terms = dict(line.split("\t", 1) for line in text.splitlines() if line.strip() and not line.startswith("#"))
     phrases = sorted(terms, key=len, reverse=True)
-    alternatives = "|".join(f"(?P<g{i}>{'[ -]'.join(map(_inflected, p.split()))})" for i, p in enumerate(phrases))
+    alternatives = "|".join(f"(?P<g{i}>{_BETWEEN.join(map(_inflected, p.split()))})" for i, p in enumerate(phrases))
     pattern = re.compile(rf"(?<![a-z])(?:{alternatives})(?![a-z])")
     return pattern, {f"g{i}": terms[p] for i, p in enumerate(phrases)}
 
