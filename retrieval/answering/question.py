@@ -36,7 +36,8 @@ HEAD_NOUNS: list[tuple[str, str]] = [
     (r"百分之|百分比|%|比例|比率|占比|几成|率|增幅|增速|\b(?:percent|share|(?<!-)rate\b|ratio|proportion)", "percent"),
     (r"钱|额|资金|资助|奖励|贷款|融资|投资|引资|余额|价格|价|收入|销售额|营业额|成交额|补贴|补助|费|成本|产值|利润|债券|减负|"
      r"预算|工资|赔偿|罚款|罚金|奖金|租金|薪|税|"
-     r"\b(?:money|cost|invest|price|loan|fund|credit|value|revenue|sales|bond|(?:yuan|dollars?|euros?)\b)", "money"),
+     r"\b(?:money|cost|invest|price|loan|fund|credit|value|revenue|sales|bond|fee|payment|premium|tax|wage|salar|"
+     r"income|profit|budget|spending|expenditure|capital|grant|subsid|(?:yuan|dollars?|euros?)\b)", "money"),
     (r"多长|多高|多远|多深|多宽|多重|面积|占地|多快|速度|多厚|多薄|尺寸|体长|身长|全长|总长|长度|高度|宽度|深度|厚度|身高|体重|"
      r"重量|海拔|距离|直径|半径|容量|排水量|how far|how tall|how big|"
      r"how (?:long|high|wide|deep|heavy) (?:is|are|was|were)|\b(?:length|width|height|weight)", "measure"),
