@@ -9,6 +9,7 @@ from retrieval.answering.candidates import (
     Candidate,
     answer_set,
     candidates,
+    compares_sentences,
     decision_features,
     word_share,
 )
@@ -50,7 +51,8 @@ def read(question: str, hits: list[Hit], known_places: set[str], weight=len, sco
         taken = {(c.mention.text, c.hit_rank) for given in chosen for c in given}
         ranked = [c for c in ranked if (c.mention.text, c.hit_rank) not in taken]
         given = answer_set(ranked)
-        confident = bool(given) and scorer.confidence(decision_features(ranked, given, hits, slot, weight)) >= scorer.threshold
+        decision = decision_features(ranked, given, hits, slot, weight)
+        confident = bool(given) and scorer.confidence(decision, compares_sentences(slot, similarity)) >= scorer.threshold
         chosen.append(given if confident else [])
     if not any(chosen):
         return not_found(question, hits, "文章中没有能回答这个问题的数字")

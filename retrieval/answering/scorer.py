@@ -15,6 +15,7 @@ import numpy as np
 
 from retrieval.answering.candidates import DECISION_FEATURES, FEATURES, Candidate
 
+SIMILARITY_COLUMN = DECISION_FEATURES.index("top_similarity")
 MODEL_PATH = Path(__file__).resolve().parents[1] / "data" / "reader_model.json"
 
 
@@ -50,10 +51,12 @@ class Logistic:
 
 @dataclass(frozen=True)
 class Scorer:
-    """Two fitted models: one ranks a slot's candidates, one decides whether the best is given at all."""
+    """Fitted models: one ranks a slot's candidates, two (by whether sentences were compared) decide whether the
+    best is given at all."""
 
     ranker: Logistic  # pairwise: which of two candidates is the answer; softmax over a slot's candidates
-    decider: Logistic  # P(the best candidate is right) from DECISION_FEATURES
+    decider: Logistic  # P(the best candidate is right) from DECISION_FEATURES but top_similarity
+    compared_decider: Logistic  # the same for slots whose sentences the model compared (English), from all of them
     threshold: float  # below this the best candidate is not given (chosen for a stated precision)
     info: dict
 
@@ -62,9 +65,17 @@ class Scorer:
         set_scores(self.ranker, candidates)
         return sorted(candidates, key=lambda c: (-c.probability, c.hit_rank, c.mention.start))
 
-    def confidence(self, decision: list[float]) -> float:
-        """P(the best candidate answers the slot), from decision features."""
-        return float(self.decider.probabilities([decision])[0])
+    def confidence(self, decision: list[float], compared: bool = False) -> float:
+        """P(the best candidate answers the slot), from decision features (compared: the candidates carry the
+        model's question–sentence cosines)."""
+        if compared:
+            return float(self.compared_decider.probabilities([decision])[0])
+        return float(self.decider.probabilities([without_similarity(decision)])[0])
+
+
+def without_similarity(decision: list[float]) -> list[float]:
+    """A decision row without top_similarity, which only compared slots have."""
+    return [v for i, v in enumerate(decision) if i != SIMILARITY_COLUMN]
 
 
 def set_scores(ranker: Logistic, candidates: list[Candidate]) -> None:
@@ -85,5 +96,9 @@ def load_scorer(path: Path = MODEL_PATH) -> Scorer:
                           "`python -m retrieval.answering.train`") from exc
     if data.get("features") != FEATURES or data.get("decision_features") != DECISION_FEATURES:
         raise ScorerError(f"{path} was fitted on other features; refit it with `python -m retrieval.answering.train`")
-    return Scorer(Logistic.from_dict(data["ranker"]), Logistic.from_dict(data["decider"]), float(data["threshold"]),
-                  data.get("info", {}))
+    try:
+        compared = Logistic.from_dict(data["compared_decider"])
+    except KeyError as exc:
+        raise ScorerError(f"{path} has no compared_decider; refit it with `python -m retrieval.answering.train`") from exc
+    return Scorer(Logistic.from_dict(data["ranker"]), Logistic.from_dict(data["decider"]), compared,
+                  float(data["threshold"]), data.get("info", {}))

@@ -1,7 +1,8 @@
 """Fit the answer scorer on training data only, and write retrieval/data/reader_model.json.
 
-Two logistic regressions: the ranker (is this candidate the answer?) over every candidate, and the
-decider (is one of the figures given right?) over every question; a number is given when the decider
+Logistic regressions: the ranker (is this candidate the answer?) over every candidate, and the
+decider (is one of the figures given right?) over every question, in two forms (with and without the model's
+question–sentence cosine, which only English questions have); a number is given when the decider
 says it is more likely right than wrong (WRONG_ANSWER_COST). The decider learns from cross-fitted ranker
 scores (each question scored by a ranker fitted without it), as questions are scored at run time.
 
@@ -39,10 +40,11 @@ from retrieval.answering.candidates import (
     Candidate,
     answer_set,
     candidates,
+    compares_sentences,
     decision_features,
 )
 from retrieval.answering.question import Slot, analyse
-from retrieval.answering.scorer import MODEL_PATH, Logistic, set_scores
+from retrieval.answering.scorer import MODEL_PATH, Logistic, set_scores, without_similarity
 from retrieval.index.search import Hit
 
 REPO = Path(__file__).resolve().parents[2]
@@ -73,6 +75,7 @@ class Example:
     slot: Slot
     weight: object
     answerable: bool
+    compared: bool = False  # its candidates carry the model's question–sentence cosines (English seed questions)
 
 
 def external_examples(folder: Path, name: str, keep: float) -> list[Example]:
@@ -122,11 +125,13 @@ def _seed_set(engine, source: str, questions) -> list[Example]:
             continue
         hits = engine.search(q.question, top_k=5)
         slot = analysis.slots[0]
-        cands = candidates(analysis, slot, hits, weight, engine.similarity_to(q.question))
+        similarity = engine.similarity_to(q.question)
+        cands = candidates(analysis, slot, hits, weight, similarity)
         wanted = {squash(n) for n in q.numbers}
         # Right when it states a gold number: 不高于1% states 1%, 2月1日至6月30日 states 6月30日.
         labels = [int(any(w in squash(c.mention.text) for w in wanted)) for c in cands]
-        out.append(Example(source, cands, labels, hits, slot, weight, q.answerable and bool(q.numbers)))
+        out.append(Example(source, cands, labels, hits, slot, weight, q.answerable and bool(q.numbers),
+                           compares_sentences(slot, similarity)))
     return out
 
 
@@ -171,6 +176,20 @@ def fit(rows: list[list[float]], labels: list[int], sources: list[str]) -> Logis
     scale = np.where(scale > 0, scale, 1.0)
     model = LogisticRegression(C=1.0, max_iter=5000).fit((x - mean) / scale, y, sample_weight=weights)
     return Logistic(mean, scale, model.coef_[0], float(model.intercept_[0]))
+
+
+def fit_deciders(decisions: list[list[float]], correct: list[int], sources: list[str]) -> tuple[Logistic, Logistic]:
+    """The two deciders, both over every question: one without top_similarity (for slots whose sentences were not
+    compared, so a feature only English questions have does not act as a language flag on the Chinese ones), one
+    with it (for the slots whose sentences were)."""
+    return (fit([without_similarity(row) for row in decisions], correct, sources), fit(decisions, correct, sources))
+
+
+def confidences(deciders: tuple[Logistic, Logistic], decisions: list[list[float]], examples: list[Example]) -> np.ndarray:
+    """Each question's P(a figure given is right), from the decider its slot calls for."""
+    decider, compared = deciders
+    return np.array([float((compared.probabilities([row]) if e.compared else
+                            decider.probabilities([without_similarity(row)]))[0]) for row, e in zip(decisions, examples)])
 
 
 def _as_dict(model: Logistic) -> dict:
@@ -226,10 +245,10 @@ def _cross_validate_once(examples: list[Example], folds: int, seed: int) -> dict
         train = [e for e, k in zip(examples, fold) if k != f]
         test = [e for e, k in zip(examples, fold) if k == f]
         decisions, correct = cross_fitted_decisions(train, seed=100 * seed + 1)
-        decider = fit(decisions, correct, [e.source for e in train])
+        deciders = fit_deciders(decisions, correct, [e.source for e in train])
         ranker = fit_pairwise(train)
         decisions, _, given_sets = _decisions(ranker, test)
-        answered = decider.probabilities(decisions) >= threshold
+        answered = confidences(deciders, decisions, test) >= threshold
         for e, given, a in zip(test, given_sets, answered):
             t = tallies.setdefault(e.source, {"top1": [], "answered": [], "refused": []})
             if e.answerable:
@@ -268,21 +287,22 @@ def main() -> None:
     best_right = [int(bool(e.candidates) and e.labels[max(range(len(e.candidates)),
                                                           key=lambda i: e.candidates[i].probability)] == 1)
                   for e in examples]
-    decider = fit(decisions, correct, [e.source for e in examples])
+    decider, compared_decider = fit_deciders(decisions, correct, [e.source for e in examples])
     ranker = fit_pairwise(examples)
-    confidences = decider.probabilities(decisions)
     threshold = WRONG_ANSWER_COST / (1.0 + WRONG_ANSWER_COST)
-    given = confidences >= threshold
+    given = confidences((decider, compared_decider), decisions, examples) >= threshold
     summary = {source: {"best_right": float(np.mean([c for c, e in zip(best_right, examples) if e.source == source])),
                         "given_right": float(np.mean([c for c, e in zip(correct, examples) if e.source == source])),
                         "answered": float(np.mean([g for g, e in zip(given, examples) if e.source == source]))}
                for source in counts}
     out = {"features": FEATURES, "decision_features": DECISION_FEATURES, "ranker": _as_dict(ranker),
-           "decider": _as_dict(decider), "threshold": threshold,
+           "decider": _as_dict(decider), "compared_decider": _as_dict(compared_decider), "threshold": threshold,
            "info": {"trained_on": counts, "out_of_fold": summary, "wrong_answer_cost": WRONG_ANSWER_COST,
                     "articles_kept": args.keep, "top_k": TOP_K}}
     args.out.write_text(json.dumps(out, ensure_ascii=False, indent=1), "utf-8")
-    for name, model, names in (("ranker", ranker, FEATURES), ("decider", decider, DECISION_FEATURES)):
+    for name, model, names in (("ranker", ranker, FEATURES),
+                               ("decider", decider, [f for f in DECISION_FEATURES if f != "top_similarity"]),
+                               ("compared decider", compared_decider, DECISION_FEATURES)):
         print(name + ":")
         for feature, w in sorted(zip(names, model.weights), key=lambda kv: -abs(kv[1])):
             print(f"  {feature:20s} {w:+.3f}")
