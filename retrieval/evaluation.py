@@ -22,11 +22,11 @@ BENCHMARK_FILES = {"dureader": "dureader_robust_dev.json", "cmrc": "cmrc2018_dev
 FLOORS = {"hybrid": {"hit@5": 0.97}, "answer": {"number_acc": 0.88, "grounded": 1.0, "abstain_unans": 0.80,
                                                  "answered_ans": 0.89}}
 # The held-out seed questions are never used to fit or tune; these floors only catch regressions.
-# Its figures mix Chinese (number_acc 0.862 on h001–h066) and English (0.571 on h067–h089, 2026-12-02): the
-# floors are for the whole file (0.962 / 0.785 / 0.900 / 0.899 then). The English questions move by two or
-# three between refits (0.476–0.619) that the training sets' CV cannot tell apart.
-HELDOUT_FLOORS = {"hybrid": {"hit@5": 0.95}, "answer": {"number_acc": 0.76, "grounded": 1.0, "abstain_unans": 0.85,
-                                                         "answered_ans": 0.85}}
+# Its figures mix Chinese (number_acc 0.879 on h001–h066) and English (0.714 on h067–h089, 2026-12-02, with the
+# English questions' own decider): the floors are for the whole file (0.962 / 0.835 / 0.900 / 0.937 then). The
+# English questions move by two or three between refits (0.476–0.714) that the training sets' CV cannot tell apart.
+HELDOUT_FLOORS = {"hybrid": {"hit@5": 0.95}, "answer": {"number_acc": 0.79, "grounded": 1.0, "abstain_unans": 0.85,
+                                                         "answered_ans": 0.89}}
 # The English training questions (translations of questions.jsonl): 0.821 / 0.328 / 0.714 / 0.388 on 2026-12-02;
 # the reader that weighs words a passage says seldom (CMRC CV top-1 0.785 → 0.814, Chinese held-out 0.759 → 0.845)
 # gives two fewer of them (0.821 / 0.299 / 0.857 / 0.418; their CV top-1 is 0.284 either way); with the CC-CEDICT
@@ -34,9 +34,11 @@ HELDOUT_FLOORS = {"hybrid": {"hit@5": 0.95}, "answer": {"number_acc": 0.76, "gro
 # with the decider seeing the best candidate's own evidence 0.851 / 0.463 / 1.000 / 0.627; with the metric
 # table's English names in the glossary (operating rate → 开工率) 0.881 / 0.507 / 1.000 / 0.672; with English
 # parts that ask nothing joined to the next one 0.881 / 0.507 / 0.857 / 0.642; "how many" a count 0.881 / 0.522 /
-# 1.000 / 0.657; names read as pinyin (Kangtian → 康田) 0.910 / 0.567 / 0.857 / 0.701.
-ENGLISH_FLOORS = {"hybrid": {"hit@5": 0.88}, "answer": {"number_acc": 0.52, "grounded": 1.0, "abstain_unans": 0.70,
-                                                         "answered_ans": 0.65}}
+# 1.000 / 0.657; names read as pinyin (Kangtian → 康田) 0.910 / 0.567 / 0.857 / 0.701; what "how many X" counts
+# beside each number 0.910 / 0.597 / 0.714 / 0.687; a decider of their own that sees the question–sentence cosine
+# 0.910 / 0.746 / 0.714 / 0.851.
+ENGLISH_FLOORS = {"hybrid": {"hit@5": 0.88}, "answer": {"number_acc": 0.70, "grounded": 1.0, "abstain_unans": 0.70,
+                                                         "answered_ans": 0.80}}
 
 
 @dataclass

@@ -103,3 +103,31 @@ def test_phrasing_variants_get_the_same_answer(engine, pair):
     first, second = (engine.ask(q) for q in pair)
     assert first.answerable == second.answerable
     assert [r.mention.text for r in first.readings] == [r.mention.text for r in second.readings]
+
+
+def test_only_compared_slots_are_decided_with_the_sentence_cosine():
+    """English slots (their sentences compared by the model) have a decider that weighs top_similarity; the
+    Chinese decider never sees it, so the cosine cannot act as a language flag on Chinese questions."""
+    from retrieval.answering.candidates import DECISION_FEATURES
+    from retrieval.answering.scorer import load_scorer
+
+    scorer = load_scorer()
+    column = DECISION_FEATURES.index("top_similarity")
+    row = list(scorer.compared_decider.mean)  # an average question
+    close, far = list(row), list(row)
+    close[column], far[column] = 0.9, 0.1
+    assert scorer.confidence(close, compared=True) > scorer.confidence(far, compared=True)
+    assert scorer.confidence(close) == scorer.confidence(far)
+
+
+def test_a_scorer_file_without_the_compared_decider_is_refused(tmp_path):
+    import json
+
+    from retrieval.answering.scorer import MODEL_PATH, ScorerError, load_scorer
+
+    data = json.loads(MODEL_PATH.read_text("utf-8"))
+    del data["compared_decider"]
+    old = tmp_path / "old_model.json"
+    old.write_text(json.dumps(data), "utf-8")
+    with pytest.raises(ScorerError, match="refit"):
+        load_scorer(old)
