@@ -33,6 +33,23 @@ def test_model_change_rebuilds(fresh_engine, embedder):
     assert report.rebuilt and "model" in report.reason
 
 
+def test_an_index_built_with_another_gazetteer_rebuilds(fresh_engine, embedder):
+    """Articles' places come from the gazetteer: an index built with other place files (or before the manifest
+    recorded them) is read again, without anyone bumping a version."""
+    index = fresh_engine.settings.index_dir
+    manifest = json.loads((index / "manifest.json").read_text("utf-8"))
+    assert manifest["ingest_data"]
+    for stale in ("0" * 64, None):
+        if stale is None:
+            manifest.pop("ingest_data")
+        else:
+            manifest["ingest_data"] = stale
+        (index / "manifest.json").write_text(json.dumps(manifest), "utf-8")
+        report = Engine(fresh_engine.settings, embedder=embedder).open()
+        assert report.rebuilt and "gazetteer" in report.reason
+    assert not Engine(fresh_engine.settings, embedder=embedder).open().rebuilt
+
+
 def test_truncated_vectors_are_detected_and_rebuilt(fresh_engine, embedder):
     vectors = fresh_engine.settings.index_dir / "dense.faiss"
     vectors.write_bytes(vectors.read_bytes()[:1000])

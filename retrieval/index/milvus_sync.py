@@ -52,7 +52,7 @@ def _manifest(model: str, dimension: int, files: list[SourceFile], sources: dict
     return store.Manifest(format_version=store.FORMAT_VERSION, model=model, dimension=dimension,
                           corpus_fingerprint=store.corpus_fingerprint(files), sources=sorted(sources),
                           passages=passages, built_at=time.strftime("%Y-%m-%dT%H:%M:%SZ", time.gmtime()),
-                          checksums=dict(sources))
+                          checksums=dict(sources), ingest_data=store.ingest_data_fingerprint())
 
 
 def _write(milvus: MilvusStore, manifest: store.Manifest) -> None:

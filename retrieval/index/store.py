@@ -9,6 +9,8 @@ import os
 import tempfile
 import time
 from dataclasses import dataclass
+from functools import lru_cache
+from importlib import resources
 from pathlib import Path
 
 from pydantic import BaseModel, ConfigDict, Field, ValidationError
@@ -25,6 +27,9 @@ log = logging.getLogger(__name__)
 # 8: the gazetteer knows CC-CEDICT's counties, cities and districts.
 # 9: 全市/我市 are not names of 重庆 (an article's places change).
 FORMAT_VERSION = 9
+# The data ingestion reads besides the corpus: an article's places come from the gazetteer, so an index built
+# with other gazetteer files is rebuilt (no version to remember to bump when a place is added).
+INGEST_DATA_FILES = ("data/places.txt", "data/places_cedict.txt")
 MANIFEST = "manifest.json"
 PASSAGES = "passages.json"
 VECTORS = "dense.faiss"
@@ -52,6 +57,7 @@ class Manifest(BaseModel):
     passages: int = Field(ge=0)
     built_at: str = Field(max_length=64)
     checksums: dict[str, str]
+    ingest_data: str = Field(default="", max_length=128)  # ingest_data_fingerprint() when built
 
 
 class StoredPassage(BaseModel):
@@ -75,6 +81,15 @@ def corpus_fingerprint(files: list[SourceFile]) -> str:
     digest = hashlib.sha256()
     for f in sorted(files, key=lambda f: f.name):
         digest.update(f"{f.name}\0{f.sha256}\n".encode())
+    return digest.hexdigest()
+
+
+@lru_cache(maxsize=1)
+def ingest_data_fingerprint() -> str:
+    """A hash of the bundled data files ingestion reads (INGEST_DATA_FILES)."""
+    digest = hashlib.sha256()
+    for name in INGEST_DATA_FILES:
+        digest.update(resources.files("retrieval").joinpath(name).read_bytes())
     return digest.hexdigest()
 
 
@@ -133,7 +148,7 @@ def save(folder: Path, index: StoredIndex) -> Manifest:
 def new_manifest(model: str, dimension: int, fingerprint: str, sources: list[str]) -> Manifest:
     """The manifest of an index about to be written (counts and checksums are filled in by save)."""
     return Manifest(format_version=FORMAT_VERSION, model=model, dimension=dimension, corpus_fingerprint=fingerprint,
-                    sources=sources, passages=0, built_at="", checksums={})
+                    sources=sources, passages=0, built_at="", checksums={}, ingest_data=ingest_data_fingerprint())
 
 
 def read_manifest(folder: Path) -> Manifest | None:
@@ -153,6 +168,8 @@ def stale_reason(manifest: Manifest | None, model: str, dimension: int, fingerpr
         return "no index yet (or its manifest is unreadable)"
     if manifest.format_version != FORMAT_VERSION:
         return f"index format {manifest.format_version} is not {FORMAT_VERSION}"
+    if manifest.ingest_data != ingest_data_fingerprint():
+        return "the gazetteer changed (articles' places are read again)"
     if manifest.model != model:
         return f"model changed ({manifest.model} → {model})"
     if manifest.dimension != dimension:
