@@ -73,8 +73,8 @@ class Scorer:
         return float(self.decider.probabilities([without_similarity(decision)])[0])
 
 
-def without_similarity(decision: list[float]) -> list[float]:
-    """A decision row without top_similarity, which only compared slots have."""
+def without_similarity(decision: list) -> list:
+    """A decision row (or the feature names) without top_similarity, which only compared slots have."""
     return [v for i, v in enumerate(decision) if i != SIMILARITY_COLUMN]
 
 

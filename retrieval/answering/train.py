@@ -305,7 +305,7 @@ def main() -> None:
                     "articles_kept": args.keep, "top_k": TOP_K}}
     args.out.write_text(json.dumps(out, ensure_ascii=False, indent=1), "utf-8")
     for name, model, names in (("ranker", ranker, FEATURES),
-                               ("decider", decider, [f for f in DECISION_FEATURES if f != "top_similarity"]),
+                               ("decider", decider, without_similarity(DECISION_FEATURES)),
                                ("compared decider", compared_decider, DECISION_FEATURES)):
         print(name + ":")
         for feature, w in sorted(zip(names, model.weights), key=lambda kv: -abs(kv[1])):
