@@ -58,7 +58,9 @@ def recall_at_10(exact: list[np.ndarray], approx: list[np.ndarray]) -> float:
     return float(np.mean([len(set(a[:10]) & set(e[:10])) / 10 for a, e in zip(approx, exact)]))
 
 
-def dense_rows(vectors: np.ndarray, queries: np.ndarray) -> list[dict]:
+def dense_rows(vectors: np.ndarray, queries: np.ndarray, hnsw_up_to: int = 200_000, ef_searches=(64,),
+               nprobes=(8, 32)) -> list[dict]:
+    """Exact, HNSW (up to hnsw_up_to vectors: its build is the slow one) and IVF rows for one set of vectors."""
     import faiss
 
     n, d = vectors.shape
@@ -71,17 +73,19 @@ def dense_rows(vectors: np.ndarray, queries: np.ndarray) -> list[dict]:
     rows.append({"size": n, "index": "FlatIP (exact)", "build_s": build, "mb": n * d * 4 / 2**20,
                  "p50_ms": float(np.percentile(times, 50)), "p95_ms": float(np.percentile(times, 95)), "recall@10": 1.0})
 
-    if n <= 200_000:
+    if n <= hnsw_up_to:
         started = time.perf_counter()
         hnsw = faiss.IndexHNSWFlat(d, 32, faiss.METRIC_INNER_PRODUCT)
         hnsw.hnsw.efConstruction = 80
         hnsw.add(vectors)
         build = time.perf_counter() - started
-        hnsw.hnsw.efSearch = 64
-        times, found = timed_queries(lambda q: hnsw.search(q, 10), queries)
-        rows.append({"size": n, "index": "HNSW32 ef64", "build_s": build, "mb": n * (d * 4 + 32 * 2 * 4) / 2**20,
-                     "p50_ms": float(np.percentile(times, 50)), "p95_ms": float(np.percentile(times, 95)),
-                     "recall@10": recall_at_10(exact, found)})
+        for ef in ef_searches:
+            hnsw.hnsw.efSearch = ef
+            times, found = timed_queries(lambda q: hnsw.search(q, 10), queries)
+            rows.append({"size": n, "index": f"HNSW32 ef{ef}", "build_s": build,
+                         "mb": n * (d * 4 + 32 * 2 * 4) / 2**20, "p50_ms": float(np.percentile(times, 50)),
+                         "p95_ms": float(np.percentile(times, 95)), "recall@10": recall_at_10(exact, found)})
+        del hnsw
 
     nlist = max(16, int(4 * np.sqrt(n)))
     started = time.perf_counter()
@@ -91,7 +95,7 @@ def dense_rows(vectors: np.ndarray, queries: np.ndarray) -> list[dict]:
     ivf.train(sample)
     ivf.add(vectors)
     build = time.perf_counter() - started
-    for nprobe in (8, 32):
+    for nprobe in nprobes:
         ivf.nprobe = nprobe
         times, found = timed_queries(lambda q: ivf.search(q, 10), queries)
         rows.append({"size": n, "index": f"IVF{nlist} nprobe{nprobe}", "build_s": build, "mb": n * d * 4 / 2**20,
