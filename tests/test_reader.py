@@ -29,6 +29,8 @@ from retrieval.answering.reader import read
     ("区长热线电话是多少", "phone", None),
     ("滴滴投诉电话", "phone", None),
     ("卫星电话多少钱一部", "money", None),  # the head noun named last decides
+    ("谭志源参与了第多少届港区人大代表选举", "ordinal", "届"),  # 第多少 asks for a rank, as 第几 does
+    ("石山麟在福布斯富豪榜上排名多少", "ordinal", None),
 ])
 def test_answer_type_and_measure(question, answer_type, measure):
     slot = analyse(question).slots[0]
@@ -66,6 +68,22 @@ def test_a_phone_question_is_answered_with_the_phone_number():
     other = "綦江今年已接听来电多少次"
     answer = read(other, searcher.rank(other, None, mode="bm25", top_k=2), known_places(passages), searcher.word_weight)
     assert all(r.mention.kind != "phone" for r in answer.readings), answer.answer
+
+
+def test_a_rank_answers_which_one_not_how_many():
+    contexts = ["2008–09年香港甲组足球联赛是二战后第64届赛事，本届赛事有13队球队参与角逐。"]
+    searcher, _ = bm25_searcher(contexts)
+    hits = searcher.rank(contexts[0], None, mode="bm25", top_k=1)
+    type_match = FEATURES.index("type_match")
+
+    def matches(question: str) -> dict[str, float]:
+        analysis = analyse(question)
+        return {c.mention.text: c.features[type_match] for c in candidates(analysis, analysis.slots[0], hits,
+                                                                           searcher.word_weight)}
+
+    count, rank = matches("联赛有多少个球队参加"), matches("联赛是第几届赛事")
+    assert (count["64届"], count["13"]) == (0.0, 1.0)
+    assert (rank["64届"], rank["13"]) == (1.0, 0.0)
 
 
 @pytest.fixture(scope="module")

@@ -147,6 +147,12 @@ def _type_match(mention: NumberMention, slot: Slot) -> bool:
     kind, wanted = mention.kind, slot.answer_type
     if kind == "phone" or wanted == "phone":  # a telephone number answers only a phone question
         return kind == wanted
+    # 第64届, 第147位 rank or name something: they answer 第几/排名, not how many (64届 is not how many clubs played).
+    ordinal = mention.context.lead.rstrip().endswith("第")
+    if wanted == "ordinal":
+        return ordinal
+    if ordinal and wanted in ("count", "money", "percent", "measure", "age", "ratio"):
+        return False
     if wanted in _SAME_KIND:
         return kind == _SAME_KIND[wanted]
     year_like = mention.value is not None and 1000 <= mention.value <= 2100 and (mention.kind == "date" or mention.unit == "年")

@@ -21,7 +21,7 @@ EXPLICIT: list[tuple[str, str]] = [
     (r"几岁|多大年纪|多少岁|年龄|how old", "age"),
     (r"多久|多长时间|几年时间|how long (?:does|did|do|will|would|has|have|had|was it|is it|it)|"
      r"how many (?:days|weeks|months|years|hours|minutes)", "duration"),
-    (r"第几|排名第|排第几", "ordinal"),
+    (r"第几|第多少|排名|排第|排多少|名次|位列|\branked?\b", "ordinal"),
 ]
 # The measure word right after 多少/几 names the unit asked for (多少家 → 家), and with it the type: the
 # measure words are the number extractor's own, so what a question asks for is what a passage can state.
