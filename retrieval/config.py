@@ -79,6 +79,7 @@ class Settings:
     model: str | None = None  # a backend name or a model folder; None: the default backend
     store: str = "faiss"
     milvus: MilvusSettings | None = None  # set when store == "milvus"
+    faiss_index: str = "flat"  # the in-process store's vector index: flat (exact) or hnsw (approximate, for 100k+)
 
     @classmethod
     def from_env(cls) -> "Settings":
@@ -127,6 +128,7 @@ class Config(BaseSettings):
     index_dir: Path = Field(REPO_ROOT / "var" / "index", alias="NEWSQA_INDEX_DIR")
     model: str | None = Field(None, alias="NEWSQA_MODEL")
     store: str = Field("faiss", alias="NEWSQA_STORE")
+    faiss_index: str = Field("flat", alias="NEWSQA_FAISS_INDEX")
     milvus_uri: str | None = Field(None, alias="NEWSQA_MILVUS_URI")
     milvus_token: SecretStr | None = Field(None, alias="NEWSQA_MILVUS_TOKEN")
     milvus_collection: str = Field("newsqa", alias="NEWSQA_MILVUS_COLLECTION", pattern=r"^[A-Za-z_][A-Za-z0-9_]{0,200}$")
@@ -151,6 +153,16 @@ class Config(BaseSettings):
             raise ValueError(f"NEWSQA_STORE={value!r} is not one of {', '.join(STORES)}")
         return value
 
+    @field_validator("faiss_index", mode="before")
+    @classmethod
+    def _known_vector_index(cls, value):
+        from retrieval.index.dense import VECTOR_INDEXES
+
+        value = (value or "flat").strip().lower()
+        if value not in VECTOR_INDEXES:
+            raise ValueError(f"NEWSQA_FAISS_INDEX={value!r} is not one of {', '.join(VECTOR_INDEXES)}")
+        return value
+
     def engine(self) -> Settings:
         """The engine's part."""
         corpus = self.corpus_dir.expanduser() if self.corpus_dir else REPO_ROOT / "seeds"
@@ -160,7 +172,7 @@ class Config(BaseSettings):
             token = self.milvus_token.get_secret_value() if self.milvus_token else None
             milvus = MilvusSettings(self.milvus_uri or str(index / "milvus.db"), token or None,
                                     self.milvus_collection, self.milvus_index)
-        return Settings(corpus, index, self.model or None, self.store, milvus)
+        return Settings(corpus, index, self.model or None, self.store, milvus, self.faiss_index)
 
     def api(self) -> ApiSettings:
         """The HTTP API's part (ConfigError for an unreadable NEWSQA_API_KEY_READS)."""

@@ -3,6 +3,9 @@
 from __future__ import annotations
 
 import json
+from dataclasses import replace
+
+import pytest
 
 from retrieval.config import Settings
 from retrieval.engine import Engine
@@ -80,3 +83,47 @@ def test_add_article_is_incremental_and_searchable(fresh_engine):
     assert new and len(fresh_engine.passages) == before + len(new)
     answer = fresh_engine.ask("沙坪坝复工率多少")
     assert answer.answerable and "96.5%" in answer.answer
+
+
+def _top_passages(engine, questions) -> list[list[str]]:
+    return [[h.passage.id for h in engine.search(q.question)] for q in questions]
+
+
+def test_an_hnsw_index_ranks_as_the_exact_one(fresh_engine, engine, embedder, monkeypatch):
+    """NEWSQA_FAISS_INDEX=hnsw: the stored vectors move into an HNSW index (nothing is encoded again), and the
+    hybrid ranking runs over the top passages by words and by vector instead of every passage."""
+    from retrieval.evaluation import load_questions
+    from retrieval.index import search
+    from tests.conftest import REPO
+
+    settings = replace(fresh_engine.settings, faiss_index="hnsw")
+    hnsw = Engine(settings, embedder=embedder)
+    report = hnsw.open()
+    assert report.rebuilt and report.reason == "vector index flat → hnsw" and report.embedded == 0
+    assert hnsw.state.dense.kind == "hnsw" and not Engine(settings, embedder=embedder).open().rebuilt
+    questions = load_questions(REPO / "tests" / "data" / "questions.jsonl")
+    exact = _top_passages(engine, questions)
+    assert _top_passages(hnsw, questions) == exact  # the seeds' 200 passages are all candidates
+    monkeypatch.setattr(search, "CANDIDATES", 10)  # fewer candidates than passages: the approximate path
+    narrow = Engine(settings, embedder=embedder)
+    narrow.open()
+    top1 = [a[:1] == b[:1] for a, b in zip(_top_passages(narrow, questions), exact)]
+    assert sum(top1) >= 0.95 * len(top1)
+    assert "96.5%" in _add_and_ask(narrow)
+
+
+def _add_and_ask(engine) -> str:
+    engine.add_article("沙坪坝", "本报讯 沙坪坝区规上工业企业复工率达到96.5%，返岗员工3.2万人。")
+    return engine.ask("沙坪坝复工率多少").answer
+
+
+def test_an_unknown_vector_index_is_a_configuration_error(monkeypatch):
+    from pydantic import ValidationError
+
+    from retrieval.config import Config
+
+    monkeypatch.setenv("NEWSQA_FAISS_INDEX", "ivf")
+    with pytest.raises(ValidationError, match="NEWSQA_FAISS_INDEX"):
+        Config()
+    monkeypatch.setenv("NEWSQA_FAISS_INDEX", "HNSW")
+    assert Config().engine().faiss_index == "hnsw"

@@ -42,12 +42,6 @@ TEXT_BYTES = 8192
 SOURCE_BYTES = 512
 # Rows per insert call: well under the server's 64 MB message limit for 1024-d vectors and JSON passages.
 INSERT_BATCH = 256
-# Each search asks Milvus for this many passages by words and as many by meaning; the fused ranking, place
-# and metric factors run on their union (on the bundled corpus that is every passage).
-CANDIDATES = 200
-# Passage vectors kept in memory to estimate each query's median cosine, which the dense normalisation
-# needs (exact when the corpus has no more passages than this).
-REFERENCE_SAMPLE = 512
 
 
 class MilvusStoreError(RuntimeError):

@@ -7,8 +7,8 @@ import threading
 import numpy as np
 
 from retrieval.index.bm25 import TermWeights
-from retrieval.index.milvus import CANDIDATES, REFERENCE_SAMPLE, MilvusStore
-from retrieval.index.search import BM25_WEIGHT, CandidateScores, Searcher
+from retrieval.index.milvus import MilvusStore
+from retrieval.index.search import BM25_WEIGHT, CANDIDATES, REFERENCE_SAMPLE, CandidateScores, Searcher
 from retrieval.ingest.passages import Passage
 
 

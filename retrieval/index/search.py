@@ -18,6 +18,12 @@ BM25_WEIGHT = 0.9  # BM25's share of the fused score unless the model brings its
 OTHER_PLACE = 0.55  # a passage about another district, when the question names one
 NO_PLACE = 0.8  # a passage that names no place of the question's kind
 METRIC_BONUS = 1.15  # the passage names the metric asked about
+# A store that searches approximately (Milvus, FAISS HNSW) gives this many passages by words and as many by
+# meaning; the fused ranking, place and metric factors run on their union (on the bundled corpus: every passage).
+CANDIDATES = 200
+# Passages whose cosines estimate each query's median cosine, which the dense normalisation needs, when only
+# some passages are scored (exact when the corpus has no more passages than this).
+REFERENCE_SAMPLE = 512
 
 
 @dataclass(frozen=True)
@@ -115,11 +121,22 @@ class Searcher:
         return factor
 
     def scores(self, question: str, query_vector: np.ndarray | None, mode: str) -> CandidateScores:
-        """Raw BM25 and cosine scores of every passage (a store that searches elsewhere returns its top ones)."""
+        """Raw BM25 and cosine scores of every passage; with an approximate vector index (HNSW), of the top
+        CANDIDATES passages by BM25 and as many nearest by vector (a store that searches elsewhere returns its
+        top ones)."""
         n = len(self.passages)
         bm25 = self.bm25.scores(question) if mode != "dense" else np.zeros(n, dtype=np.float32)
-        dense = self.dense.scores(query_vector) if mode != "bm25" else np.zeros(n, dtype=np.float32)
-        return CandidateScores(np.arange(n), bm25, dense)
+        if mode == "bm25":
+            return CandidateScores(np.arange(n), bm25, np.zeros(n, dtype=np.float32))
+        if not self.dense.approximate:
+            return CandidateScores(np.arange(n), bm25, self.dense.scores(query_vector))
+        limit = min(CANDIDATES, n)
+        by_words = np.argpartition(-bm25, limit - 1)[:limit] if mode != "dense" else np.zeros(0, dtype=np.int64)
+        rows = np.union1d(by_words, self.dense.nearest(query_vector, limit))
+        # Evenly spaced passages: deterministic, spread over the corpus; all of them in a small one.
+        sample = np.arange(0, n, max(1, n // REFERENCE_SAMPLE))[:REFERENCE_SAMPLE]
+        reference = float(np.median(self.dense.cosines(query_vector, sample)))
+        return CandidateScores(rows, bm25[rows], self.dense.cosines(query_vector, rows), reference)
 
     def rank(self, question: str, query_vector: np.ndarray | None, mode: str = "hybrid", top_k: int = 5,
              context: QueryContext | None = None) -> list[Hit]:
