@@ -172,18 +172,18 @@ class Engine:
             except store.IndexError_ as exc:
                 reason = str(exc)
                 self.warn(f"index at {folder}: {reason}; rebuilding")
-        if stored is not None and stored.dense.kind != self.settings.faiss_index:
+        converted = stored is not None and stored.dense.kind != self.settings.faiss_index
+        if converted:
             # NEWSQA_FAISS_INDEX changed: the stored vectors go into the other kind of index, none is encoded again.
             reason = f"vector index {stored.dense.kind} → {self.settings.faiss_index}"
             stored.dense = stored.dense.rebuilt(self.settings.faiss_index)
             stored.manifest = store.save(folder, stored)
-        embedded = 0 if stored is not None else None
         if stored is None:
             stored = self._build(files, fingerprint, progress)
         state = IndexState(stored, self._facts(stored), self._bm25_weight)
         self._state = state
         return BuildReport(reason is not None, reason, state.articles, len(state.passages),
-                           time.perf_counter() - started, embedded if reason is not None else None)
+                           time.perf_counter() - started, 0 if converted else None)
 
     @property
     def _bm25_weight(self) -> float:

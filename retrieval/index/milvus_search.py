@@ -3,12 +3,13 @@
 from __future__ import annotations
 
 import threading
+from functools import cached_property
 
 import numpy as np
 
 from retrieval.index.bm25 import TermWeights
 from retrieval.index.milvus import MilvusStore
-from retrieval.index.search import BM25_WEIGHT, CANDIDATES, REFERENCE_SAMPLE, CandidateScores, Searcher
+from retrieval.index.search import BM25_WEIGHT, CANDIDATES, CandidateScores, Searcher
 from retrieval.ingest.passages import Passage
 
 
@@ -27,7 +28,6 @@ class MilvusSearcher(Searcher):
         self.candidates = candidates
         self._by_id = {p.id: i for i, p in enumerate(passages)}
         self._terms: TermWeights | None = None
-        self._reference: np.ndarray | None = None
         self._lock = threading.Lock()
 
     def _term_weights(self) -> TermWeights:
@@ -48,13 +48,10 @@ class MilvusSearcher(Searcher):
         """The passages' words written so in toneless pinyin (kangtian → 康田)."""
         return self._term_weights().spelled(pinyin)
 
+    @cached_property
     def _reference_vectors(self) -> np.ndarray:
-        with self._lock:
-            if self._reference is None:
-                # Evenly spaced passages: deterministic, and spread over the whole corpus.
-                step = max(1, len(self.passages) // REFERENCE_SAMPLE)
-                self._reference = self.store.vectors([p.id for p in self.passages[::step][:REFERENCE_SAMPLE]])
-            return self._reference
+        """The sample's vectors, read from Milvus once per searcher."""
+        return self.store.vectors([self.passages[i].id for i in self._reference_positions()])
 
     def scores(self, question: str, query_vector: np.ndarray | None, mode: str) -> CandidateScores:
         """Scores of Milvus' top passages by words and by vector (ids this state does not know are left out:
@@ -70,9 +67,5 @@ class MilvusSearcher(Searcher):
                     rows.setdefault(i, [0.0, 0.0])[column] = score
         order = np.fromiter(rows, dtype=np.int64, count=len(rows))
         table = np.asarray([rows[i] for i in order], dtype=np.float32).reshape(-1, 2)
-        reference = None
-        if mode == "hybrid" and len(order):
-            sample = self._reference_vectors()
-            if len(sample):
-                reference = float(np.median(sample @ np.asarray(query_vector, dtype=np.float32).reshape(-1)))
+        reference = self.median_cosine(query_vector) if mode == "hybrid" and len(order) else None
         return CandidateScores(order, table[:, 0], table[:, 1], reference)

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from dataclasses import dataclass
+from functools import cached_property
 
 import numpy as np
 
@@ -133,10 +134,22 @@ class Searcher:
         limit = min(CANDIDATES, n)
         by_words = np.argpartition(-bm25, limit - 1)[:limit] if mode != "dense" else np.zeros(0, dtype=np.int64)
         rows = np.union1d(by_words, self.dense.nearest(query_vector, limit))
-        # Evenly spaced passages: deterministic, spread over the corpus; all of them in a small one.
-        sample = np.arange(0, n, max(1, n // REFERENCE_SAMPLE))[:REFERENCE_SAMPLE]
-        reference = float(np.median(self.dense.cosines(query_vector, sample)))
+        reference = self.median_cosine(query_vector) if mode == "hybrid" else None  # only the fusion normalises
         return CandidateScores(rows, bm25[rows], self.dense.cosines(query_vector, rows), reference)
+
+    def median_cosine(self, query_vector: np.ndarray) -> float | None:
+        """The query's median cosine over a fixed sample of passages, for when only some passages are scored."""
+        sample = self._reference_vectors
+        return float(np.median(sample @ np.asarray(query_vector, dtype=np.float32).reshape(-1))) if len(sample) else None
+
+    def _reference_positions(self) -> np.ndarray:
+        """Evenly spaced passages: deterministic, spread over the corpus; all of them in a small one."""
+        return np.arange(0, len(self.passages), max(1, len(self.passages) // REFERENCE_SAMPLE))[:REFERENCE_SAMPLE]
+
+    @cached_property
+    def _reference_vectors(self) -> np.ndarray:
+        """The sample's vectors, read once per searcher."""
+        return self.dense.index.reconstruct_batch(self._reference_positions())
 
     def rank(self, question: str, query_vector: np.ndarray | None, mode: str = "hybrid", top_k: int = 5,
              context: QueryContext | None = None) -> list[Hit]:
