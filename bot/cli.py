@@ -52,9 +52,11 @@ def _engine(progress: bool = True, rebuild: bool = False):
         raise typer.Exit(EXIT_FAILURE)
     if report.rebuilt:
         embedded = ""
-        if report.embedded is not None:
+        if report.embedded:
             rate = report.embedded / report.seconds_embedding if report.seconds_embedding else 0.0
             embedded = f" ({report.embedded} embedded now, {rate:.1f} passages/s)"
+        elif report.embedded == 0:
+            embedded = " (none embedded again)"
         err.print(f"built the index ({report.reason}): {report.articles} articles, "
                   f"{report.passages} passages{embedded} in {report.seconds:.1f} s")
     return engine

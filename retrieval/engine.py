@@ -12,11 +12,13 @@ from pathlib import Path
 from retrieval.config import Settings
 from retrieval.facts import FactsError, FactStore
 from retrieval.index import store
+from retrieval.index.checkpoints import CHECKPOINT_PASSAGES, Checkpoints, text_key
 from retrieval.index.dense import DenseIndex
 from retrieval.index.milvus import MilvusStoreError as StoreError
 from retrieval.index.search import BM25_WEIGHT, Hit, QueryContext, Searcher
 from retrieval.index.state import IndexState, in_memory_searcher
 from retrieval.index.store import IndexWriteError
+from retrieval.index.tokens import TokenizedCorpus
 from retrieval.ingest.corpus import SourceFile, read_corpus, write_new_file
 from retrieval.ingest.passages import Passage, passages_of
 from retrieval.validation import (
@@ -49,7 +51,7 @@ class BuildReport:
     articles: int
     passages: int
     seconds: float
-    embedded: int | None = None  # passages embedded in this run (None: the whole index, when rebuilt)
+    embedded: int | None = None  # passages embedded in this run (None: not counted)
     seconds_embedding: float = 0.0
 
 
@@ -165,25 +167,40 @@ class Engine:
         embedder = self.embedder
         reason = "rebuild requested" if rebuild else store.stale_reason(manifest, embedder.name, embedder.dimension,
                                                                         fingerprint)
-        stored = None
+        stored, previous, embedded, seconds_embedding = None, None, None, 0.0
         if reason is None:
             try:
                 stored = store.load(folder, manifest)
             except store.IndexError_ as exc:
                 reason = str(exc)
                 self.warn(f"index at {folder}: {reason}; rebuilding")
+        elif not rebuild and store.vectors_reusable(manifest, embedder.name, embedder.dimension):
+            previous = self._previous(folder, manifest)
+        if rebuild:  # everything is encoded again, an interrupted build's vectors too
+            Checkpoints(folder, embedder.name, embedder.dimension).clear()
         converted = stored is not None and stored.dense.kind != self.settings.faiss_index
         if converted:
             # NEWSQA_FAISS_INDEX changed: the stored vectors go into the other kind of index, none is encoded again.
-            reason = f"vector index {stored.dense.kind} → {self.settings.faiss_index}"
+            reason, embedded = f"vector index {stored.dense.kind} → {self.settings.faiss_index}", 0
             stored.dense = stored.dense.rebuilt(self.settings.faiss_index)
             stored.manifest = store.save(folder, stored)
+        elif stored is not None and stored.tokens is None:
+            # An index stored before tokens were (or by another tokenizer): tokenise once and keep them.
+            stored.tokens = TokenizedCorpus.of_texts([p.index_text for p in stored.passages])
+            stored.manifest = store.save(folder, stored)
         if stored is None:
-            stored = self._build(files, fingerprint, progress)
+            stored, embedded, seconds_embedding = self._build(files, fingerprint, progress, previous)
         state = IndexState(stored, self._facts(stored), self._bm25_weight)
         self._state = state
         return BuildReport(reason is not None, reason, state.articles, len(state.passages),
-                           time.perf_counter() - started, 0 if converted else None)
+                           time.perf_counter() - started, embedded, seconds_embedding)
+
+    def _previous(self, folder: Path, manifest: store.Manifest) -> store.StoredIndex | None:
+        """The stored index whose vectors a rebuild may reuse, or None when it cannot be read."""
+        try:
+            return store.load(folder, manifest)
+        except store.IndexError_:
+            return None
 
     @property
     def _bm25_weight(self) -> float:
@@ -220,20 +237,69 @@ class Engine:
         return BuildReport(report.reason is not None, report.reason, state.articles, len(state.passages),
                            time.perf_counter() - started, report.embedded, report.seconds_embedding)
 
-    def _build(self, files: list[SourceFile], fingerprint: str, progress: bool) -> store.StoredIndex:
-        passages, _ = passages_of(files)
-        dense = DenseIndex.build(self._encode(passages, progress), self.settings.faiss_index)
-        manifest = store.new_manifest(self.embedder.name, self.embedder.dimension, fingerprint, [f.name for f in files])
-        stored = store.StoredIndex(manifest, passages, dense)
-        stored.manifest = store.save(self.settings.index_dir, stored)
-        return stored
+    def _build(self, files: list[SourceFile], fingerprint: str, progress: bool,
+               previous: store.StoredIndex | None = None) -> tuple[store.StoredIndex, int, float]:
+        """Passages, vectors and tokens of the corpus, written to the index folder. A passage whose text the
+        previous index (same model) holds takes its vector and tokens from there, one an interrupted build saved
+        takes its vector from the checkpoints; the rest is encoded, checkpointed as it goes. Returns the index,
+        how many passages were encoded and the seconds encoding took."""
+        import numpy as np
 
-    def _encode(self, passages: list[Passage], progress: bool = False):
+        passages, _ = passages_of(files)
+        rows = _rows_in(previous, passages)
+        vectors = np.zeros((len(passages), self.embedder.dimension), dtype=np.float32)
+        kept = [i for i, row in enumerate(rows) if row is not None]
+        if kept:
+            vectors[kept] = previous.dense.vectors(np.asarray([rows[i] for i in kept]))
+        fresh = [i for i, row in enumerate(rows) if row is None]
+        checkpoints = Checkpoints(self.settings.index_dir, self.embedder.name, self.embedder.dimension)
+        checkpoints.start()
+        saved = checkpoints.load()
+        todo = []
+        for i in fresh:
+            vector = saved.get(text_key(passages[i].index_text))
+            if vector is None:
+                todo.append(i)
+            else:
+                vectors[i] = vector
+        seconds = self._encode_checkpointed(passages, todo, vectors, checkpoints, progress)
+        tokens = _tokens_in_order(previous, rows, passages, fresh)
+        dense = DenseIndex.build(vectors, self.settings.faiss_index)
+        manifest = store.new_manifest(self.embedder.name, self.embedder.dimension, fingerprint, [f.name for f in files])
+        stored = store.StoredIndex(manifest, passages, dense, tokens)
+        stored.manifest = store.save(self.settings.index_dir, stored)
+        checkpoints.clear()
+        return stored, len(todo), seconds
+
+    def _encode_checkpointed(self, passages: list[Passage], todo: list[int], vectors, checkpoints: Checkpoints,
+                             progress: bool) -> float:
+        """Encode passages[todo] into vectors, saving each CHECKPOINT_PASSAGES to the checkpoints; the seconds."""
+        bar = None
+        if progress and todo:
+            from tqdm import tqdm
+
+            bar = tqdm(total=len(todo), unit="passage", desc="embedding")
+        seconds = 0.0
+        for at in range(0, len(todo), CHECKPOINT_PASSAGES):
+            chunk = todo[at:at + CHECKPOINT_PASSAGES]
+            started = time.perf_counter()
+            encoded = self._encode([passages[i] for i in chunk])
+            seconds += time.perf_counter() - started
+            vectors[chunk] = encoded
+            checkpoints.save([passages[i].index_text for i in chunk], encoded)
+            if bar is not None:
+                bar.update(len(chunk))
+                bar.set_postfix(per_s=f"{(at + len(chunk)) / max(seconds, 1e-9):.1f}")
+        if bar is not None:
+            bar.close()
+        return seconds
+
+    def _encode(self, passages: list[Passage]):
         import numpy as np
 
         if not passages:
             return np.zeros((0, self.embedder.dimension), dtype="float32")
-        return self.embedder.encode([p.index_text for p in passages], progress=progress)
+        return self.embedder.encode([p.index_text for p in passages])
 
     def warm_up(self) -> None:
         """Load the model, build BM25 and read the English dictionary now, so the first question does not pay
@@ -347,7 +413,8 @@ class Engine:
             files = read_corpus(self.settings.corpus_dir, warn=self.warn) + [source]
             manifest = live.manifest.model_copy(update={"corpus_fingerprint": store.corpus_fingerprint(files),
                                                         "sources": sorted(f.name for f in files)})
-            stored = store.StoredIndex(manifest, live.passages + new, dense)
+            tokens = live.tokens + TokenizedCorpus.of_texts([p.index_text for p in new]) if live.tokens else None
+            stored = store.StoredIndex(manifest, live.passages + new, dense, tokens)
             stored.manifest = store.save(self.settings.index_dir, stored)
             try:
                 live.facts.add(new, manifest.corpus_fingerprint)
@@ -387,8 +454,8 @@ class Engine:
     def import_folder(self, folder, progress: bool = False) -> ImportReport:
         """Copy a folder's new .txt articles into the corpus, then bring the index in step.
 
-        On Milvus only the new files are embedded, and an interrupted import resumes where it stopped (run
-        it again); with FAISS the index is rebuilt once for the whole batch.
+        Only the new articles' passages are embedded. On Milvus an interrupted import resumes where it stopped
+        (run it again); with FAISS the index is rebuilt once for the whole batch, reusing every stored vector.
         """
         rejected: list[tuple[str, str]] = []
         copied, present = [], []
@@ -429,8 +496,28 @@ class Engine:
     def _restore(self, live: IndexState) -> None:
         """Put the live state back on disk after a failed add (best effort: a mismatch means a rebuild)."""
         try:
-            store.save(self.settings.index_dir, store.StoredIndex(live.manifest, live.passages, live.dense))
+            store.save(self.settings.index_dir, store.StoredIndex(live.manifest, live.passages, live.dense, live.tokens))
             if not live.facts.current(live.manifest.corpus_fingerprint):
                 live.facts.build(live.passages, live.manifest.corpus_fingerprint)
         except (store.IndexWriteError, FactsError) as exc:
             self.warn(f"could not restore the stored index ({exc}); it will be rebuilt at the next start")
+
+
+def _rows_in(previous: store.StoredIndex | None, passages: list[Passage]) -> list[int | None]:
+    """For each passage, the position of a passage with the same index text in the previous index, or None."""
+    if previous is None:
+        return [None] * len(passages)
+    known = {p.index_text: i for i, p in enumerate(previous.passages)}
+    return [known.get(p.index_text) for p in passages]
+
+
+def _tokens_in_order(previous: store.StoredIndex | None, rows: list[int | None], passages: list[Passage],
+                     fresh: list[int]) -> TokenizedCorpus:
+    """The passages' tokens in passage order: reused rows from the previous index's tokens, the rest tokenised."""
+    kept = [i for i, row in enumerate(rows) if row is not None]
+    if previous is None or previous.tokens is None or not kept:
+        return TokenizedCorpus.of_texts([p.index_text for p in passages])
+    joined = (previous.tokens.select([rows[i] for i in kept])
+              + TokenizedCorpus.of_texts([passages[i].index_text for i in fresh]))  # kept first, then fresh
+    position = {passage: k for k, passage in enumerate(kept + fresh)}
+    return joined.select([position[i] for i in range(len(passages))])

@@ -102,3 +102,23 @@ def milvus_engine(built, embedder, tmp_path_factory):
 def store_engine(request):
     """The read-only seed engine on each store in turn: FAISS in process, then Milvus Lite."""
     return request.getfixturevalue("engine" if request.param == "faiss" else "milvus_engine")
+
+
+class CountingEmbedder:
+    """The real model, counting how many passages it embeds (and optionally failing after some calls)."""
+
+    def __init__(self, inner, fail_after: int | None = None, name: str | None = None):
+        self.inner, self.fail_after, self.calls, self.passages = inner, fail_after, 0, 0
+        self.name = name or inner.name
+        self.dimension, self.licence = inner.dimension, inner.licence
+        self.bm25_weight = getattr(inner, "bm25_weight", None)
+
+    def encode(self, texts, progress=False):
+        if self.fail_after is not None and self.calls >= self.fail_after:
+            raise KeyboardInterrupt("interrupted")
+        self.calls += 1
+        self.passages += len(texts)
+        return self.inner.encode(texts, progress=progress)
+
+    def encode_query(self, text):
+        return self.inner.encode_query(text)

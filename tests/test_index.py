@@ -50,6 +50,7 @@ def test_an_index_built_with_another_gazetteer_rebuilds(fresh_engine, embedder):
         (index / "manifest.json").write_text(json.dumps(manifest), "utf-8")
         report = Engine(fresh_engine.settings, embedder=embedder).open()
         assert report.rebuilt and "gazetteer" in report.reason
+        assert report.embedded == 0  # same model, same texts: every vector is reused
     assert not Engine(fresh_engine.settings, embedder=embedder).open().rebuilt
 
 
@@ -63,12 +64,119 @@ def test_truncated_vectors_are_detected_and_rebuilt(fresh_engine, embedder):
     assert engine.search("綦江复工率多少")
 
 
-def test_corpus_change_rebuilds(fresh_engine, embedder):
-    (fresh_engine.settings.corpus_dir / "005_new.txt").write_text("本报讯 成都市复工率达到95%。", "utf-8")
-    engine = Engine(fresh_engine.settings, embedder=embedder)
-    report = engine.open()
+def test_corpus_change_rebuilds(fresh_engine, engine, embedder):
+    """A file added or removed by hand: the index follows the corpus, and only text it has never seen is encoded."""
+    corpus = fresh_engine.settings.corpus_dir
+    (corpus / "005_new.txt").write_text("本报讯 成都市复工率达到95%。", "utf-8")
+    grown = Engine(fresh_engine.settings, embedder=embedder)
+    report = grown.open()
     assert report.rebuilt and "corpus" in report.reason
-    assert any(p.source == "005_new.txt" for p in engine.passages)
+    new = [p for p in grown.passages if p.source == "005_new.txt"]
+    assert new and report.embedded == len(new)
+    assert grown.ask("成都复工率多少").answer.count("95%") == 1
+    (corpus / "005_new.txt").unlink()
+    shrunk = Engine(fresh_engine.settings, embedder=embedder)
+    report = shrunk.open()
+    assert report.rebuilt and report.embedded == 0 and len(shrunk.passages) == len(engine.passages)
+    for q in ("綦江复工率多少", "南岸区返岗率", "赊店老酒复工"):  # reused vectors and tokens rank as freshly built ones
+        assert [h.passage.id for h in shrunk.search(q)] == [h.passage.id for h in engine.search(q)]
+        assert [round(h.score, 5) for h in shrunk.search(q)] == [round(h.score, 5) for h in engine.search(q)]
+
+
+def test_a_requested_rebuild_encodes_everything(fresh_engine, embedder):
+    report = Engine(fresh_engine.settings, embedder=embedder).open(rebuild=True)
+    assert report.rebuilt and report.embedded == len(fresh_engine.passages)
+
+
+def test_an_interrupted_build_resumes_from_its_checkpoints(built, engine, embedder, tmp_path, monkeypatch):
+    """Encoding is saved every CHECKPOINT_PASSAGES passages: a build stopped half-way (Ctrl-C, a crash) encodes
+    only the rest when run again, and ranks as an uninterrupted build."""
+    import retrieval.engine
+    from tests.conftest import CountingEmbedder
+
+    monkeypatch.setattr(retrieval.engine, "CHECKPOINT_PASSAGES", 40)
+    settings = Settings(built[0], tmp_path / "index")
+    with pytest.raises(KeyboardInterrupt):
+        Engine(settings, embedder=CountingEmbedder(embedder, fail_after=3)).open()
+    assert not (tmp_path / "index" / "manifest.json").exists()
+    assert len(list((tmp_path / "index" / "pending").glob("*.npz"))) == 3
+    counting = CountingEmbedder(embedder)
+    resumed = Engine(settings, embedder=counting)
+    report = resumed.open()
+    total = len(engine.passages)
+    assert report.embedded == counting.passages == total - 3 * 40
+    assert not (tmp_path / "index" / "pending").exists()
+    for q in ("綦江复工率多少", "南岸区返岗率", "赊店老酒复工"):
+        assert [h.passage.id for h in resumed.search(q)] == [h.passage.id for h in engine.search(q)]
+    # Checkpoints of another model are never taken for this one's vectors.
+    with pytest.raises(KeyboardInterrupt):
+        Engine(Settings(built[0], tmp_path / "other"), embedder=CountingEmbedder(embedder, 1, "another")).open()
+    counting = CountingEmbedder(embedder)
+    assert Engine(Settings(built[0], tmp_path / "other"), embedder=counting).open().embedded == total
+
+
+def test_bm25_is_built_from_the_stored_tokens(fresh_engine, embedder, monkeypatch):
+    """A restart does not run jieba over the corpus: the passages' tokens are stored with the index."""
+    from retrieval.index import tokens
+
+    index = fresh_engine.settings.index_dir
+    assert json.loads((index / "manifest.json").read_text("utf-8"))["checksums"]["tokens.npz"]
+    expected = [h.passage.id for h in fresh_engine.search("綦江复工率多少")]
+
+    def no_jieba(text):
+        raise AssertionError("the corpus was tokenised again")
+
+    monkeypatch.setattr(tokens, "tokenize", no_jieba)
+    again = Engine(fresh_engine.settings, embedder=embedder)
+    assert not again.open().rebuilt
+    assert [h.passage.id for h in again.search("綦江复工率多少")] == expected
+
+
+@pytest.mark.parametrize("damage", ["missing", "truncated", "other tokenizer"])
+def test_lost_or_stale_tokens_are_made_again_without_encoding(fresh_engine, embedder, damage):
+    """Tokens are derived data: losing them costs a tokenising pass, never the vectors or a question."""
+    index = fresh_engine.settings.index_dir
+    path = index / "tokens.npz"
+    expected = [h.passage.id for h in fresh_engine.search("南岸区返岗率")]
+    if damage == "missing":
+        path.unlink()
+    elif damage == "truncated":
+        path.write_bytes(path.read_bytes()[:500])
+    else:
+        manifest = json.loads((index / "manifest.json").read_text("utf-8"))
+        manifest["tokenizer"] = "0" * 64
+        (index / "manifest.json").write_text(json.dumps(manifest), "utf-8")
+    again = Engine(fresh_engine.settings, embedder=embedder)
+    assert not again.open().rebuilt
+    assert [h.passage.id for h in again.search("南岸区返岗率")] == expected
+    from retrieval.index import store
+
+    reread = store.load(index, store.read_manifest(index))
+    assert reread.tokens is not None and len(reread.tokens) == len(again.passages)  # stored again
+
+
+def test_tokenized_corpus_joins_selects_and_round_trips(tmp_path):
+    from retrieval.index.tokens import TokenizedCorpus
+
+    texts = ["綦江区复工率达到100%", "南岸区返岗率", "", "綦江区企业复工"]
+    whole = TokenizedCorpus.of_texts(texts)
+    joined = TokenizedCorpus.of_texts(texts[:2]) + TokenizedCorpus.of_texts(texts[2:])
+
+    def words(corpus):
+        return [[corpus.vocab[i] for i in corpus.ids[s:e]] for s, e in zip(corpus.offsets[:-1], corpus.offsets[1:])]
+
+    assert words(joined) == words(whole) and words(whole)[2] == [""]
+    picked = whole.select([3, 0])
+    assert words(picked) == [words(whole)[3], words(whole)[0]] and "返岗率" not in picked.vocab
+    assert whole.document_frequencies()["綦江"] == 2
+    whole.write(tmp_path / "t.npz")
+    assert words(TokenizedCorpus.read(tmp_path / "t.npz")) == words(whole)
+    import numpy as np
+
+    np.savez(tmp_path / "bad.npz", vocab=np.asarray(["a"]), ids=np.asarray([0, 5], dtype=np.int32),
+             offsets=np.asarray([0, 2]))
+    with pytest.raises(ValueError):
+        TokenizedCorpus.read(tmp_path / "bad.npz")
 
 
 def test_missing_index_folder_is_built(tmp_path, built, embedder):
@@ -83,6 +191,9 @@ def test_add_article_is_incremental_and_searchable(fresh_engine):
     assert new and len(fresh_engine.passages) == before + len(new)
     answer = fresh_engine.ask("沙坪坝复工率多少")
     assert answer.answerable and "96.5%" in answer.answer
+    restarted = Engine(fresh_engine.settings, embedder=fresh_engine.embedder)
+    assert not restarted.open().rebuilt and len(restarted.state.tokens) == before + len(new)
+    assert "96.5%" in restarted.ask("沙坪坝复工率多少").answer
 
 
 def _top_passages(engine, questions) -> list[list[str]]:
@@ -123,3 +234,25 @@ def test_an_unknown_vector_index_is_a_configuration_error(monkeypatch):
         Config()
     monkeypatch.setenv("NEWSQA_FAISS_INDEX", "HNSW")
     assert Config().engine().faiss_index == "hnsw"
+
+
+def test_bm25_scores_are_bm25s_lucene_scores(engine):
+    """The numpy BM25 gives bm25s's scores (k1 1.2, b 0.75, Lucene idf), which the reader was fitted on."""
+    import bm25s
+    import numpy as np
+
+    from retrieval.evaluation import load_questions
+    from retrieval.index.bm25 import BM25Index
+    from retrieval.language.tokenizer import tokenize
+    from tests.conftest import REPO
+
+    texts = [p.index_text for p in engine.passages] + [""]
+    ours = BM25Index(texts)
+    reference = bm25s.BM25(k1=1.2, b=0.75)
+    reference.index([tokenize(t) or [""] for t in texts], show_progress=False)
+    questions = [q.question for q in load_questions(REPO / "tests" / "data" / "questions.jsonl")]
+    for question in questions + ["綦江 綦江 复工率", "zzz"]:
+        words = [t for t in tokenize(question) if t in reference.vocab_dict]
+        expected = reference.get_scores(words) if words else np.zeros(len(texts))
+        np.testing.assert_allclose(ours.scores(question), expected, rtol=1e-5, atol=1e-6)
+    assert ours.terms.document_frequency("綦江") == sum("綦江" in tokenize(t) for t in texts) > 0

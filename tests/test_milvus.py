@@ -15,7 +15,7 @@ from bot.http import create_app
 from retrieval.engine import Engine
 from retrieval.evaluation import evaluate_answers, evaluate_retrieval, load_questions
 from retrieval.index import milvus_sync
-from tests.conftest import REPO, SEEDS, milvus_settings
+from tests.conftest import REPO, SEEDS, CountingEmbedder, milvus_settings
 from tests.http_server import LiveServer
 
 QUESTION_FILES = ["questions.jsonl", "questions_heldout.jsonl"]
@@ -23,26 +23,6 @@ QUESTION_FILES = ["questions.jsonl", "questions_heldout.jsonl"]
 SMALL = sorted(SEEDS.glob("*.txt"), key=lambda p: p.stat().st_size)[:2]
 ARTICLE = ("渝北区新建充电桩\n"
            "截至11月20日，渝北区今年新建公共充电桩1260个，覆盖率达到92%。区交通局表示，明年还将新建800个。")
-
-
-class CountingEmbedder:
-    """The real model, counting how many passages it embeds (and optionally failing after some calls)."""
-
-    def __init__(self, inner, fail_after: int | None = None, name: str | None = None):
-        self.inner, self.fail_after, self.calls, self.passages = inner, fail_after, 0, 0
-        self.name = name or inner.name
-        self.dimension, self.licence = inner.dimension, inner.licence
-        self.bm25_weight = getattr(inner, "bm25_weight", None)
-
-    def encode(self, texts, progress=False):
-        if self.fail_after is not None and self.calls >= self.fail_after:
-            raise KeyboardInterrupt("interrupted")
-        self.calls += 1
-        self.passages += len(texts)
-        return self.inner.encode(texts, progress=progress)
-
-    def encode_query(self, text):
-        return self.inner.encode_query(text)
 
 
 @pytest.fixture

@@ -65,8 +65,7 @@ class DenseIndex:
 
     def rebuilt(self, kind: str) -> "DenseIndex":
         """The same vectors in an index of another kind (no passage is encoded again)."""
-        return DenseIndex.build(self.index.reconstruct_n(0, self.size) if self.size else
-                                np.zeros((0, self.dimension), dtype=np.float32), kind)
+        return DenseIndex.build(self.vectors(np.arange(self.size)), kind)
 
     @property
     def size(self) -> int:
@@ -99,6 +98,13 @@ class DenseIndex:
         _, ids = self.index.search(np.ascontiguousarray(query, dtype=np.float32).reshape(1, -1), min(k, self.size))
         return ids[0][ids[0] >= 0]
 
+    def vectors(self, rows: np.ndarray) -> np.ndarray:
+        """The stored vectors at these positions (n × dimension, float32)."""
+        rows = np.asarray(rows, dtype=np.int64)
+        if not len(rows):
+            return np.zeros((0, self.dimension), dtype=np.float32)
+        return self.index.reconstruct_batch(rows)
+
     def cosines(self, query: np.ndarray, rows: np.ndarray) -> np.ndarray:
         """Exact cosine of the query with the passages at these positions."""
         rows = np.asarray(rows, dtype=np.int64)
@@ -109,5 +115,4 @@ class DenseIndex:
             out = np.zeros(self.size, dtype=np.float32)
             out[ids[0]] = distances[0]
             return out[rows]
-        vectors = self.index.reconstruct_batch(rows)
-        return (vectors @ np.asarray(query, dtype=np.float32).reshape(-1)).astype(np.float32)
+        return (self.vectors(rows) @ np.asarray(query, dtype=np.float32).reshape(-1)).astype(np.float32)

@@ -149,7 +149,7 @@ class Searcher:
     @cached_property
     def _reference_vectors(self) -> np.ndarray:
         """The sample's vectors, read once per searcher."""
-        return self.dense.index.reconstruct_batch(self._reference_positions())
+        return self.dense.vectors(self._reference_positions())
 
     def rank(self, question: str, query_vector: np.ndarray | None, mode: str = "hybrid", top_k: int = 5,
              context: QueryContext | None = None) -> list[Hit]:

@@ -8,6 +8,7 @@ import logging
 import os
 import tempfile
 import time
+import zipfile
 from dataclasses import dataclass
 from functools import lru_cache
 from importlib import resources
@@ -16,6 +17,7 @@ from pathlib import Path
 from pydantic import BaseModel, ConfigDict, Field, ValidationError
 
 from retrieval.index.dense import DenseIndex
+from retrieval.index.tokens import TokenizedCorpus, tokenizer_fingerprint
 from retrieval.ingest.corpus import SourceFile
 from retrieval.ingest.passages import Passage
 
@@ -33,6 +35,7 @@ INGEST_DATA_FILES = ("data/places.txt", "data/places_cedict.txt")
 MANIFEST = "manifest.json"
 PASSAGES = "passages.json"
 VECTORS = "dense.faiss"
+TOKENS = "tokens.npz"  # each passage's jieba tokens, so BM25 is built without running jieba again
 # A manifest is a few hundred bytes per source file; anything far larger is not one of ours.
 MAX_MANIFEST_BYTES = 4 << 20
 
@@ -58,6 +61,7 @@ class Manifest(BaseModel):
     built_at: str = Field(max_length=64)
     checksums: dict[str, str]
     ingest_data: str = Field(default="", max_length=128)  # ingest_data_fingerprint() when built
+    tokenizer: str = Field(default="", max_length=128)  # tokenizer_fingerprint() of the stored tokens, if any
 
 
 class StoredPassage(BaseModel):
@@ -115,15 +119,16 @@ def _atomic_write(path: Path, write) -> None:
 
 @dataclass
 class StoredIndex:
-    """What a built index holds: its manifest, its passages and its vectors."""
+    """What a built index holds: its manifest, its passages, its vectors and (when stored) its passages' tokens."""
 
     manifest: Manifest
     passages: list[Passage]
     dense: DenseIndex
+    tokens: TokenizedCorpus | None = None
 
 
 def save(folder: Path, index: StoredIndex) -> Manifest:
-    """Write passages, vectors and (last, so a crash leaves no valid manifest) the manifest.
+    """Write passages, vectors, tokens (when known) and (last, so a crash leaves no valid manifest) the manifest.
 
     Raises IndexWriteError when the folder cannot be written; the files already in place then fail
     their checksums, so the next start rebuilds instead of serving a half-written index.
@@ -133,10 +138,15 @@ def save(folder: Path, index: StoredIndex) -> Manifest:
         payload = json.dumps([p.to_dict() for p in index.passages], ensure_ascii=False)
         _atomic_write(folder / PASSAGES, lambda p: p.write_text(payload, "utf-8"))
         _atomic_write(folder / VECTORS, index.dense.write)
+        checksums = {PASSAGES: _sha256(folder / PASSAGES), VECTORS: _sha256(folder / VECTORS)}
+        if index.tokens is not None:
+            _atomic_write(folder / TOKENS, index.tokens.write)
+            checksums[TOKENS] = _sha256(folder / TOKENS)
         manifest = index.manifest.model_copy(update={
             "passages": len(index.passages),
             "built_at": time.strftime("%Y-%m-%dT%H:%M:%SZ", time.gmtime()),
-            "checksums": {PASSAGES: _sha256(folder / PASSAGES), VECTORS: _sha256(folder / VECTORS)},
+            "checksums": checksums,
+            "tokenizer": tokenizer_fingerprint() if index.tokens is not None else "",
         })
         text = json.dumps(manifest.model_dump(), ensure_ascii=False, indent=2)
         _atomic_write(folder / MANIFEST, lambda p: p.write_text(text, "utf-8"))
@@ -179,11 +189,17 @@ def stale_reason(manifest: Manifest | None, model: str, dimension: int, fingerpr
     return None
 
 
+def vectors_reusable(manifest: Manifest | None, model: str, dimension: int) -> bool:
+    """Whether a stale index's vectors are still this model's (a vector depends only on the passage's text and
+    the model, so a changed corpus, gazetteer or format keeps the vectors of unchanged text)."""
+    return manifest is not None and manifest.model == model and manifest.dimension == dimension
+
+
 def _read_passages(path: Path) -> list[Passage]:
     from pydantic import TypeAdapter
 
     rows = TypeAdapter(list[StoredPassage]).validate_json(path.read_bytes())
-    return [Passage(**row.model_dump()) for row in rows]
+    return [Passage(**vars(row)) for row in rows]  # a validated row's __dict__ is its fields (model_dump copies: 8× slower)
 
 
 def load(folder: Path, manifest: Manifest) -> StoredIndex:
@@ -201,4 +217,20 @@ def load(folder: Path, manifest: Manifest) -> StoredIndex:
         raise IndexError_(f"index files unreadable: {str(exc).splitlines()[0][:200]}") from exc
     if dense.size != len(passages) or dense.dimension != manifest.dimension:
         raise IndexError_("vectors and passages disagree")
-    return StoredIndex(manifest, passages, dense)
+    return StoredIndex(manifest, passages, dense, _read_tokens(folder, manifest, len(passages)))
+
+
+def _read_tokens(folder: Path, manifest: Manifest, passages: int) -> TokenizedCorpus | None:
+    """The stored tokens, or None when there are none, they are of another tokenizer or damaged: they are
+    derived data (the passages are tokenised again), so their loss never costs the index."""
+    path = folder / TOKENS
+    if TOKENS not in manifest.checksums or manifest.tokenizer != tokenizer_fingerprint() or not path.is_file():
+        return None
+    try:
+        if _sha256(path) != manifest.checksums[TOKENS]:
+            raise ValueError("checksum mismatch")
+        tokens = TokenizedCorpus.read(path)
+    except (OSError, ValueError, KeyError, EOFError, zipfile.BadZipFile) as exc:
+        log.warning("%s unreadable (%s); the passages are tokenised again", TOKENS, exc)
+        return None
+    return tokens if len(tokens) == passages else None
