@@ -221,14 +221,15 @@ class Engine:
 
         milvus = self.milvus
         return IndexState(stored, facts, self._bm25_weight,
-                          make_searcher=lambda passages: MilvusSearcher(passages, milvus, self._bm25_weight))
+                          make_searcher=lambda passages, tokens: MilvusSearcher(passages, milvus, self._bm25_weight,
+                                                                                tokens=tokens))
 
     def _open_milvus(self, files: list[SourceFile], rebuild: bool, progress: bool, started: float) -> BuildReport:
         """Bring the Milvus collection in step with the corpus (embedding only new or changed files) and load it."""
         from retrieval.index.milvus_sync import sync
 
         report = sync(self.milvus, files, self.embedder, self._encode, rebuild, progress)  # sync shows its own progress
-        stored = store.StoredIndex(report.manifest, report.passages, None)
+        stored = store.StoredIndex(report.manifest, report.passages, None, report.tokens)
         state = self._milvus_state(stored, self._facts(stored))
         self._state = state
         if report.embedded and report.seconds_embedding > 0:
@@ -447,7 +448,8 @@ class Engine:
             except (StoreError, FactsError) as again:
                 self.warn(f"could not undo the partial add ({again}); the next start brings Milvus in step")
             raise store.IndexWriteError(f"cannot add {source.name}: {getattr(exc, 'strerror', None) or exc}") from exc
-        stored = store.StoredIndex(manifest, live.passages + new, None)
+        tokens = live.tokens + TokenizedCorpus.of_texts([p.index_text for p in new]) if live.tokens else None
+        stored = store.StoredIndex(manifest, live.passages + new, None, tokens)
         self._state = self._milvus_state(stored, live.facts)
         return new
 

@@ -68,6 +68,30 @@ def test_a_restart_reuses_what_is_stored(small, embedder):
     second.close()
 
 
+def test_a_restart_reads_the_stored_words_instead_of_running_jieba(small, embedder, monkeypatch):
+    """The words Milvus' BM25 indexes are our jieba tokens: a restart counts them for the question-word weights
+    instead of tokenising every passage again, and the weights are the in-process store's."""
+    from retrieval.config import Settings
+    from retrieval.index import tokens
+
+    corpus, index = small
+    first, _ = _open(corpus, index, embedder)
+    first.close()
+    in_process = Engine(Settings(corpus, index / "faiss"), embedder=embedder)
+    in_process.open()
+
+    def no_jieba(text):
+        raise AssertionError("the corpus was tokenised again")
+
+    monkeypatch.setattr(tokens, "tokenize", no_jieba)
+    again, report = _open(corpus, index, embedder)
+    assert not report.rebuilt and again.search("复工", top_k=1)
+    for word in ("复工", "企业", "綦江", "南岸", "没有这个词"):
+        assert again.searcher.document_frequency(word) == in_process.searcher.document_frequency(word)
+        assert again.searcher.word_weight(word) == pytest.approx(in_process.searcher.word_weight(word))
+    again.close()
+
+
 def test_an_added_article_is_searchable_and_survives_a_restart(small, embedder):
     corpus, index = small
     engine, _ = _open(corpus, index, embedder)

@@ -20,6 +20,7 @@ from pathlib import Path
 import numpy as np
 
 from retrieval.config import MilvusSettings
+from retrieval.index.tokens import TokenizedCorpus
 from retrieval.ingest.passages import Passage
 from retrieval.language.tokenizer import tokenize
 
@@ -167,18 +168,23 @@ class MilvusStore:
         """Remove every passage of one source file."""
         self._call("deleting passages", self.client.delete, self.name, filter=f"source == {json.dumps(source)}")
 
-    def passages(self) -> list[Passage]:
-        """Every stored passage, in corpus order (source, then offset)."""
-        out = []
+    def passages(self) -> tuple[list[Passage], TokenizedCorpus | None]:
+        """Every stored passage, in corpus order (source, then offset), and their words as stored for BM25 (our
+        jieba tokens; None with Milvus' own analyzer), so the searcher's word weights need no jieba pass."""
+        rows = []
         iterator = self._call("reading passages", self.client.query_iterator, self.name, batch_size=1000,
-                              output_fields=["passage"])
+                              output_fields=["passage", "text"])
         while True:
             batch = self._call("reading passages", iterator.next)
             if not batch:
                 iterator.close()
                 break
-            out.extend(Passage.from_dict(row["passage"]) for row in batch)
-        return sorted(out, key=lambda p: (p.source, p.start, p.id))
+            rows.extend((Passage.from_dict(row["passage"]), row["text"]) for row in batch)
+        rows.sort(key=lambda row: (row[0].source, row[0].start, row[0].id))
+        if self.analyzer != "whitespace":
+            return [p for p, _ in rows], None
+        words = [[] if text == "_" else text.split(" ") for _, text in rows]  # "_": a passage with no word
+        return [p for p, _ in rows], TokenizedCorpus.of_token_lists(words)
 
     def vectors(self, ids: list[str]) -> np.ndarray:
         """The stored vectors of these passages (for the median reference sample)."""

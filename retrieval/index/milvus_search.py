@@ -10,6 +10,7 @@ import numpy as np
 from retrieval.index.bm25 import TermWeights
 from retrieval.index.milvus import MilvusStore
 from retrieval.index.search import BM25_WEIGHT, CANDIDATES, CandidateScores, Searcher
+from retrieval.index.tokens import TokenizedCorpus
 from retrieval.ingest.passages import Passage
 
 
@@ -22,17 +23,21 @@ class MilvusSearcher(Searcher):
     """
 
     def __init__(self, passages: list[Passage], store: MilvusStore, bm25_weight: float = BM25_WEIGHT,
-                 candidates: int = CANDIDATES):
+                 candidates: int = CANDIDATES, tokens: TokenizedCorpus | None = None):
+        """tokens: the passages' words as Milvus stores them (else the passages are tokenised on first use)."""
         super().__init__(passages, None, None, bm25_weight)
         self.store = store
         self.candidates = candidates
         self._by_id = {p.id: i for i, p in enumerate(passages)}
+        self._tokens = tokens
         self._terms: TermWeights | None = None
         self._lock = threading.Lock()
 
     def _term_weights(self) -> TermWeights:
-        with self._lock:  # the passages' tokens are counted on first use
-            if self._terms is None:
+        with self._lock:  # the passages' words are counted on first use
+            if self._terms is None and self._tokens is not None and len(self._tokens) == len(self.passages):
+                self._terms = TermWeights.of_tokens(self._tokens)
+            elif self._terms is None:
                 self._terms = TermWeights.of_texts([p.index_text for p in self.passages])
         return self._terms
 

@@ -10,6 +10,7 @@ from pydantic import ValidationError
 
 from retrieval.index import store
 from retrieval.index.milvus import FORMAT_VERSION, MilvusStore
+from retrieval.index.tokens import TokenizedCorpus
 from retrieval.ingest.corpus import SourceFile
 from retrieval.ingest.passages import Passage, passages_of
 
@@ -31,6 +32,7 @@ class SyncReport:
     reason: str | None  # why anything was (re)embedded; None when the collection was current
     embedded: int  # passages embedded and stored in this run
     seconds_embedding: float
+    tokens: TokenizedCorpus | None = None  # the passages' words as stored for Milvus' BM25
 
 
 def _reset_reason(data: dict | None, model: str, dimension: int, analyzer: str) -> str | None:
@@ -104,7 +106,7 @@ def sync(milvus: MilvusStore, files: list[SourceFile], embedder, encode, rebuild
     changed = bool(todo or gone or reason)
     if changed:
         milvus.flush()
-    passages = milvus.passages()
+    passages, tokens = milvus.passages()
     if changed:
         manifest = _manifest(embedder.name, embedder.dimension, files, stored, len(passages))
         _write(milvus, manifest)
@@ -112,7 +114,7 @@ def sync(milvus: MilvusStore, files: list[SourceFile], embedder, encode, rebuild
         manifest = store.Manifest.model_validate(data)
     if not reason and (todo or gone):
         reason = f"{len(todo)} file(s) added or changed, {len([g for g in gone if g not in wanted])} removed"
-    return SyncReport(manifest, passages, reason, embedded, seconds)
+    return SyncReport(manifest, passages, reason, embedded, seconds, tokens)
 
 
 def _groups(files: list[SourceFile]):

@@ -10,6 +10,7 @@ from retrieval.index import store
 from retrieval.index.bm25 import BM25Index
 from retrieval.index.dense import DenseIndex
 from retrieval.index.search import BM25_WEIGHT, Searcher
+from retrieval.index.tokens import TokenizedCorpus
 from retrieval.ingest.passages import Passage
 
 
@@ -22,7 +23,7 @@ class IndexState:
     """
 
     def __init__(self, stored: store.StoredIndex, facts: FactStore, bm25_weight: float = BM25_WEIGHT,
-                 make_searcher: Callable[[list[Passage]], Searcher] | None = None):
+                 make_searcher: Callable[[list[Passage], TokenizedCorpus | None], Searcher] | None = None):
         self.passages = stored.passages
         self._make_searcher = make_searcher
         self.bm25_weight = bm25_weight
@@ -44,7 +45,7 @@ class IndexState:
         Milvus does the searching."""
         with self._lock:
             if self._searcher is None and self._make_searcher is not None:
-                self._searcher = self._make_searcher(self.passages)
+                self._searcher = self._make_searcher(self.passages, self.tokens)
             elif self._searcher is None:
                 bm25 = BM25Index(self.tokens if self.tokens is not None else [p.index_text for p in self.passages])
                 self.tokens = bm25.tokens

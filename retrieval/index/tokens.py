@@ -46,12 +46,17 @@ class TokenizedCorpus:
 
     @classmethod
     def of_texts(cls, texts: list[str]) -> "TokenizedCorpus":
-        """Tokenise every text (an empty text keeps one empty token, so BM25 still has a row for it)."""
+        """Tokenise every text with jieba (tokenizer.tokenize)."""
+        return cls.of_token_lists(tokenize(text) for text in texts)
+
+    @classmethod
+    def of_token_lists(cls, documents) -> "TokenizedCorpus":
+        """Passages already tokenised (an empty one keeps one empty token, so BM25 still has a row for it)."""
         vocab: dict[str, int] = {}
         ids: list[int] = []
         offsets = [0]
-        for text in texts:
-            ids.extend(vocab.setdefault(token, len(vocab)) for token in (tokenize(text) or [""]))
+        for tokens in documents:
+            ids.extend(vocab.setdefault(token, len(vocab)) for token in (tokens or [""]))
             offsets.append(len(ids))
         return cls(list(vocab), np.asarray(ids, dtype=np.int32), np.asarray(offsets, dtype=np.int64))
 
