@@ -113,7 +113,7 @@ def run_eval(questions, benchmark, path, limit, json_out, show_failures, console
              check_floors: bool = False, answers: bool = False, model: str | None = None) -> int:
     """Run the evaluation, print the table (and failures), write JSON; return the exit code."""
     from embeddings import EmbedderError
-    from retrieval.evaluation import FLOORS, HELDOUT_FLOORS
+    from retrieval.evaluation import FLOORS, FLOORS_BY_FILE
 
     if answers:
         if not benchmark:
@@ -142,8 +142,7 @@ def run_eval(questions, benchmark, path, limit, json_out, show_failures, console
     if json_out:
         Path(json_out).write_text(json.dumps(report.to_dict(), ensure_ascii=False, indent=2), "utf-8")
     if check_floors and not benchmark:
-        held_out = Path(questions or DEFAULT_QUESTIONS).name == "questions_heldout.jsonl"
-        low = report.below_floors(HELDOUT_FLOORS if held_out else FLOORS)
+        low = report.below_floors(FLOORS_BY_FILE.get(Path(questions or DEFAULT_QUESTIONS).name, FLOORS))
         for line in low:
             errors.print(f"[red]below floor:[/] {line}")
         return 1 if low else 0

@@ -8,7 +8,7 @@ scores (each question scored by a ranker fitted without it), as questions are sc
 
 Training data: numeric-answer questions of CMRC 2018 dev and DuReader-robust dev (each over a corpus of
 some of its own set's articles; questions of the articles left out must be refused), plus the seed
-questions in tests/data/questions.jsonl. Never DRCD, never tests/data/questions_heldout.jsonl.
+questions in tests/data/questions.jsonl. Never DRCD, never tests/data/questions_heldout*.jsonl.
 
     python -m retrieval.answering.train [--path ../shared/benchmarks] [--keep 0.7]
     python -m retrieval.answering.train --cv 5     # compare features or models: end-to-end CV (4 fold
@@ -60,7 +60,7 @@ TOP_K = 3
 # 2.91, 2.94, 2.93, 2.92, 2.89 (training sets only).
 RANKER_C = 5.0
 # The seed question sets the reader learns from: the Chinese ones, and English translations of some of them
-# (tests/data/questions_heldout.jsonl, English questions included, is never trained on).
+# (tests/data/questions_heldout.jsonl, English questions included, and questions_heldout_2.jsonl are never trained on).
 SEED_SETS = {"seeds": REPO / "tests" / "data" / "questions.jsonl",
              "seeds-en": REPO / "tests" / "data" / "questions_english.jsonl"}
 # Share of each external set's articles in its corpus; the rest teach refusal. Most questions people ask
