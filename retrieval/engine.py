@@ -12,8 +12,8 @@ from pathlib import Path
 from retrieval.config import Settings
 from retrieval.facts import FactsError, FactStore
 from retrieval.index import store
-from retrieval.index.checkpoints import CHECKPOINT_PASSAGES, Checkpoints, text_key
-from retrieval.index.dense import DenseIndex
+from retrieval.index.builder import build
+from retrieval.index.checkpoints import Checkpoints
 from retrieval.index.milvus import MilvusStoreError as StoreError
 from retrieval.index.search import BM25_WEIGHT, Hit, QueryContext, Searcher
 from retrieval.index.state import IndexState, in_memory_searcher
@@ -240,60 +240,14 @@ class Engine:
 
     def _build(self, files: list[SourceFile], fingerprint: str, progress: bool,
                previous: store.StoredIndex | None = None) -> tuple[store.StoredIndex, int, float]:
-        """Passages, vectors and tokens of the corpus, written to the index folder. A passage whose text the
-        previous index (same model) holds takes its vector and tokens from there, one an interrupted build saved
-        takes its vector from the checkpoints; the rest is encoded, checkpointed as it goes. Returns the index,
-        how many passages were encoded and the seconds encoding took."""
-        import numpy as np
-
-        passages, _ = passages_of(files)
-        rows = _rows_in(previous, passages)
-        vectors = np.zeros((len(passages), self.embedder.dimension), dtype=np.float32)
-        kept = [i for i, row in enumerate(rows) if row is not None]
-        if kept:
-            vectors[kept] = previous.dense.vectors(np.asarray([rows[i] for i in kept]))
-        fresh = [i for i, row in enumerate(rows) if row is None]
-        checkpoints = Checkpoints(self.settings.index_dir, self.embedder.name, self.embedder.dimension)
-        checkpoints.start()
-        saved = checkpoints.load()
-        todo = []
-        for i in fresh:
-            vector = saved.get(text_key(passages[i].index_text))
-            if vector is None:
-                todo.append(i)
-            else:
-                vectors[i] = vector
-        seconds = self._encode_checkpointed(passages, todo, vectors, checkpoints, progress)
-        tokens = _tokens_in_order(previous, rows, passages, fresh)
-        dense = DenseIndex.build(vectors, self.settings.faiss_index)
+        """Build and save the index of these files (see builder.build); the index, passages encoded, seconds."""
+        built = build(files, self.embedder, self._encode, self.settings.index_dir, self.settings.faiss_index,
+                      previous, progress)
         manifest = store.new_manifest(self.embedder.name, self.embedder.dimension, fingerprint, [f.name for f in files])
-        stored = store.StoredIndex(manifest, passages, dense, tokens)
+        stored = store.StoredIndex(manifest, built.passages, built.dense, built.tokens)
         stored.manifest = store.save(self.settings.index_dir, stored)
-        checkpoints.clear()
-        return stored, len(todo), seconds
-
-    def _encode_checkpointed(self, passages: list[Passage], todo: list[int], vectors, checkpoints: Checkpoints,
-                             progress: bool) -> float:
-        """Encode passages[todo] into vectors, saving each CHECKPOINT_PASSAGES to the checkpoints; the seconds."""
-        bar = None
-        if progress and todo:
-            from tqdm import tqdm
-
-            bar = tqdm(total=len(todo), unit="passage", desc="embedding")
-        seconds = 0.0
-        for at in range(0, len(todo), CHECKPOINT_PASSAGES):
-            chunk = todo[at:at + CHECKPOINT_PASSAGES]
-            started = time.perf_counter()
-            encoded = self._encode([passages[i] for i in chunk])
-            seconds += time.perf_counter() - started
-            vectors[chunk] = encoded
-            checkpoints.save([passages[i].index_text for i in chunk], encoded)
-            if bar is not None:
-                bar.update(len(chunk))
-                bar.set_postfix(per_s=f"{(at + len(chunk)) / max(seconds, 1e-9):.1f}")
-        if bar is not None:
-            bar.close()
-        return seconds
+        built.checkpoints.clear()
+        return stored, built.encoded, built.seconds_encoding
 
     def _encode(self, passages: list[Passage]):
         import numpy as np
@@ -414,7 +368,7 @@ class Engine:
             files = read_corpus(self.settings.corpus_dir, warn=self.warn) + [source]
             manifest = live.manifest.model_copy(update={"corpus_fingerprint": store.corpus_fingerprint(files),
                                                         "sources": sorted(f.name for f in files)})
-            tokens = live.tokens + TokenizedCorpus.of_texts([p.index_text for p in new]) if live.tokens else None
+            tokens = None if live.tokens is None else live.tokens + TokenizedCorpus.of_texts([p.index_text for p in new])
             stored = store.StoredIndex(manifest, live.passages + new, dense, tokens)
             stored.manifest = store.save(self.settings.index_dir, stored)
             try:
@@ -448,7 +402,7 @@ class Engine:
             except (StoreError, FactsError) as again:
                 self.warn(f"could not undo the partial add ({again}); the next start brings Milvus in step")
             raise store.IndexWriteError(f"cannot add {source.name}: {getattr(exc, 'strerror', None) or exc}") from exc
-        tokens = live.tokens + TokenizedCorpus.of_texts([p.index_text for p in new]) if live.tokens else None
+        tokens = None if live.tokens is None else live.tokens + TokenizedCorpus.of_texts([p.index_text for p in new])
         stored = store.StoredIndex(manifest, live.passages + new, None, tokens)
         self._state = self._milvus_state(stored, live.facts)
         return new
@@ -503,23 +457,3 @@ class Engine:
                 live.facts.build(live.passages, live.manifest.corpus_fingerprint)
         except (store.IndexWriteError, FactsError) as exc:
             self.warn(f"could not restore the stored index ({exc}); it will be rebuilt at the next start")
-
-
-def _rows_in(previous: store.StoredIndex | None, passages: list[Passage]) -> list[int | None]:
-    """For each passage, the position of a passage with the same index text in the previous index, or None."""
-    if previous is None:
-        return [None] * len(passages)
-    known = {p.index_text: i for i, p in enumerate(previous.passages)}
-    return [known.get(p.index_text) for p in passages]
-
-
-def _tokens_in_order(previous: store.StoredIndex | None, rows: list[int | None], passages: list[Passage],
-                     fresh: list[int]) -> TokenizedCorpus:
-    """The passages' tokens in passage order: reused rows from the previous index's tokens, the rest tokenised."""
-    kept = [i for i, row in enumerate(rows) if row is not None]
-    if previous is None or previous.tokens is None or not kept:
-        return TokenizedCorpus.of_texts([p.index_text for p in passages])
-    joined = (previous.tokens.select([rows[i] for i in kept])
-              + TokenizedCorpus.of_texts([passages[i].index_text for i in fresh]))  # kept first, then fresh
-    position = {passage: k for k, passage in enumerate(kept + fresh)}
-    return joined.select([position[i] for i in range(len(passages))])

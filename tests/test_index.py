@@ -91,10 +91,10 @@ def test_a_requested_rebuild_encodes_everything(fresh_engine, embedder):
 def test_an_interrupted_build_resumes_from_its_checkpoints(built, engine, embedder, tmp_path, monkeypatch):
     """Encoding is saved every CHECKPOINT_PASSAGES passages: a build stopped half-way (Ctrl-C, a crash) encodes
     only the rest when run again, and ranks as an uninterrupted build."""
-    import retrieval.engine
+    from retrieval.index import builder
     from tests.conftest import CountingEmbedder
 
-    monkeypatch.setattr(retrieval.engine, "CHECKPOINT_PASSAGES", 40)
+    monkeypatch.setattr(builder, "CHECKPOINT_PASSAGES", 40)
     settings = Settings(built[0], tmp_path / "index")
     with pytest.raises(KeyboardInterrupt):
         Engine(settings, embedder=CountingEmbedder(embedder, fail_after=3)).open()
