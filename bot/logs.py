@@ -6,7 +6,7 @@ import logging
 
 FORMAT = "%(asctime)s %(levelname)s %(name)s: %(message)s"
 # Libraries that log every index build, dictionary load or HTTP request at INFO/DEBUG.
-QUIET = ("jieba", "bm25s", "httpx", "sentence_transformers", "faiss", "urllib3", "matplotlib")
+QUIET = ("jieba", "httpx", "sentence_transformers", "faiss", "urllib3", "matplotlib")
 
 
 class RedactSecret(logging.Filter):
@@ -32,7 +32,7 @@ class RedactSecret(logging.Filter):
 
 
 class QuietLibraries(logging.Filter):
-    """Drops the QUIET libraries' records below WARNING, whatever level they set on import (bm25s sets DEBUG)."""
+    """Drops the QUIET libraries' records below WARNING, whatever level they set on import."""
 
     def filter(self, record: logging.LogRecord) -> bool:
         """Keep warnings and errors, and every record of other loggers."""

@@ -81,7 +81,7 @@ def _dense_normalise(scores: np.ndarray, reference: float | None = None) -> np.n
 
 
 class Searcher:
-    """Ranks passages for a question with BM25, dense vectors, or both (in process: bm25s and FAISS)."""
+    """Ranks passages for a question with BM25, dense vectors, or both (in process: numpy BM25 and FAISS)."""
 
     def __init__(self, passages: list[Passage], bm25: BM25Index | None, dense: DenseIndex | None,
                  bm25_weight: float = BM25_WEIGHT):
