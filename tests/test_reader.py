@@ -149,3 +149,44 @@ def test_a_scorer_file_without_the_compared_decider_is_refused(tmp_path):
     old.write_text(json.dumps(data), "utf-8")
     with pytest.raises(ScorerError, match="refit"):
         load_scorer(old)
+
+
+def test_a_paraphrase_swaps_one_word_for_a_listed_synonym_and_keeps_places_and_metrics():
+    import difflib
+    import random
+    from pathlib import Path
+
+    from retrieval.answering.paraphrase import paraphrase, synonyms
+    from retrieval.evaluation import load_questions
+    from retrieval.language.metrics import find_metrics
+    from retrieval.language.places import gazetteer
+    from retrieval.language.tokenizer import simplify
+
+    questions = load_questions(Path(__file__).parent / "data" / "questions.jsonl")
+    rng = random.Random(0)
+    made = 0
+    for q in questions:
+        text, other = simplify(q.question), paraphrase(q.question, rng)
+        if other is None:
+            continue
+        made += 1
+        changes = [op for op in difflib.SequenceMatcher(None, text, other, autojunk=False).get_opcodes() if op[0] != "equal"]
+        assert changes, other
+        start, end = changes[0][1], changes[-1][2]
+        assert any(text[a:b] in synonyms() for a in range(start + 1) for b in range(end, len(text) + 1)), (text, other)
+        assert gazetteer().find(other) == gazetteer().find(text), (text, other)
+        assert find_metrics(other) == find_metrics(text), (text, other)
+    assert made > len(questions) // 2  # most seed questions have a word CC-CEDICT lists a synonym for
+    assert [paraphrase(q.question, random.Random(1)) for q in questions[:20]] == \
+           [paraphrase(q.question, random.Random(1)) for q in questions[:20]]  # deterministic for a seed
+    assert paraphrase("How many companies got loans?", rng) is None  # English words are not the articles'
+
+
+def test_a_paraphrase_is_cross_validated_in_the_fold_of_its_original():
+    from retrieval.answering.train import Example, _folds
+
+    examples = [Example("s", [], [], [], None, len, True, paraphrased=p, group=f"s {n}")
+                for n in range(200) for p in (False, True)]
+    fold = _folds(examples, 5, 0)
+    assert all(fold[i] == fold[i + 1] for i in range(0, len(examples), 2))
+    assert len(set(fold)) == 5
