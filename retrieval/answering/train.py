@@ -104,7 +104,7 @@ def external_examples(folder: Path, name: str, keep: float) -> list[Example]:
     inside = {c for c in keep}
     rng = random.Random(f"paraphrase {name}")
     out = []
-    for n, q in enumerate(questions):
+    for index, q in enumerate(questions):
         for text, paraphrased in _asked(q.question, rng):
             hits = searcher.rank(text, None, mode="bm25", top_k=TOP_K)
             analysis = analyse(text)
@@ -113,7 +113,7 @@ def external_examples(folder: Path, name: str, keep: float) -> list[Example]:
             answerable = q.context in inside
             labels = [int(answerable and mention_matches(c.mention, q.value)) for c in cands]
             out.append(Example(name, cands, labels, hits, slot, searcher.word_weight, answerable,
-                               paraphrased=paraphrased, group=f"{name} {n}"))
+                               paraphrased=paraphrased, group=f"{name} {index}"))
     return out
 
 
@@ -146,7 +146,7 @@ def _seed_set(engine, source: str, questions) -> list[Example]:
     weight, frequency = engine.searcher.word_weight, engine.searcher.document_frequency
     rng = random.Random(f"paraphrase {source}")
     out = []
-    for n, q in enumerate(questions):
+    for index, q in enumerate(questions):
         for text, paraphrased in _asked(q.question, rng):
             analysis = analyse(text, frequency, engine.searcher.spelled)
             if not analysis.numeric:
@@ -159,7 +159,7 @@ def _seed_set(engine, source: str, questions) -> list[Example]:
             # Right when it states a gold number: 不高于1% states 1%, 2月1日至6月30日 states 6月30日.
             labels = [int(any(w in squash(c.mention.text) for w in wanted)) for c in cands]
             out.append(Example(source, cands, labels, hits, slot, weight, q.answerable and bool(q.numbers),
-                               compares_sentences(slot, similarity), paraphrased, f"{source} {n}"))
+                               compares_sentences(slot, similarity), paraphrased, f"{source} {index}"))
     return out
 
 
@@ -257,9 +257,10 @@ def cross_fitted_decisions(examples: list[Example], folds: int = 5, seed: int = 
 
 def _folds(examples: list[Example], folds: int, seed: int) -> list[int]:
     """A fold for each example, drawn per training question (a paraphrase goes where its original goes)."""
-    groups = list(dict.fromkeys(e.group for e in examples))
+    keys = [e.group or id(e) for e in examples]  # an example without a group is a question of its own
+    groups = list(dict.fromkeys(keys))
     drawn = dict(zip(groups, np.random.RandomState(seed).randint(0, folds, len(groups))))
-    return [int(drawn[e.group]) for e in examples]
+    return [int(drawn[key]) for key in keys]
 
 
 def cross_validate(examples: list[Example], folds: int = 5, repeats: int = 4) -> dict:
