@@ -24,7 +24,7 @@ import time
 from pathlib import Path
 
 import numpy as np
-from scale import dense_rows, rss_mb
+from scale import dense_rows, report, rss_mb
 
 REPO = Path(__file__).resolve().parents[1]
 SETS = REPO.parent / "shared" / "benchmarks"
@@ -105,14 +105,9 @@ def main() -> None:
         del vectors
         print(f"{n} done; peak RSS {rss_mb():.0f} MB", flush=True)
 
-    print("\n| passages | text | index | build s | MB | p50 ms | p95 ms | recall@10 vs exact |")
-    print("|---|---|---|---|---|---|---|---|")
-    for r in rows:
-        print(f"| {r['size']:,} | {r['text']} | {r['index']} | {r['build_s']:.1f} | {r['mb']:.0f} | {r['p50_ms']:.2f} "
-              f"| {r['p95_ms']:.2f} | {r['recall@10']:.3f} |")
-    print(f"\npeak RSS {rss_mb():.0f} MB")
-    if args.json:
-        args.json.write_text(json.dumps(rows, indent=2), "utf-8")
+    report(["passages", "text", "index", "build s", "MB", "p50 ms", "p95 ms", "recall@10 vs exact"],
+           [[f"{r['size']:,}", r["text"], r["index"], f"{r['build_s']:.1f}", f"{r['mb']:.0f}", f"{r['p50_ms']:.2f}",
+             f"{r['p95_ms']:.2f}", f"{r['recall@10']:.3f}"] for r in rows], rows, args.json)
 
 
 if __name__ == "__main__":

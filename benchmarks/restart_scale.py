@@ -14,7 +14,6 @@ from __future__ import annotations
 
 import argparse
 import gc
-import json
 import random
 import tempfile
 import time
@@ -22,7 +21,7 @@ from dataclasses import replace
 from pathlib import Path
 
 import numpy as np
-from scale import rss_mb
+from scale import report, rss_mb
 from searcher_scale import passages_like
 
 BASE = 100_000  # passages tokenised with jieba; larger sizes repeat them
@@ -79,16 +78,11 @@ def main() -> None:
         print(row, flush=True)
         del stored
         gc.collect()
-    print("\n| passages | save s | load s (passages, vectors, tokens) | BM25 from stored tokens s | "
-          "BM25 with jieba s | tokens MB | passages MB |")
-    print("|---|---|---|---|---|---|---|")
-    for r in rows:
-        print(f"| {r['size']:,} | {r['save_s']:.1f} | {r['load_s']:.1f} | {r['bm25_from_tokens_s']:.1f} | "
-              f"{r['bm25_with_jieba_s']:.0f} | {r['files_mb'][store.TOKENS]:.0f} | "
-              f"{r['files_mb'][store.PASSAGES]:.0f} |")
-    print(f"\npeak RSS {rss_mb():.0f} MB")
-    if args.json:
-        args.json.write_text(json.dumps(rows, indent=2), "utf-8")
+    report(["passages", "save s", "load s (passages, vectors, tokens)", "BM25 from stored tokens s", "BM25 with jieba s",
+            "tokens MB", "passages MB"],
+           [[f"{r['size']:,}", f"{r['save_s']:.1f}", f"{r['load_s']:.1f}", f"{r['bm25_from_tokens_s']:.1f}",
+             f"{r['bm25_with_jieba_s']:.0f}", f"{r['files_mb'][store.TOKENS]:.0f}",
+             f"{r['files_mb'][store.PASSAGES]:.0f}"] for r in rows], rows, args.json)
 
 
 if __name__ == "__main__":

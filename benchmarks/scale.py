@@ -32,6 +32,17 @@ def rss_mb() -> float:
     return resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
 
 
+def report(header: list[str], cells: list[list[str]], rows: list[dict], json_path: Path | None) -> None:
+    """The end of every scale benchmark: its figures as a markdown table, the peak RSS, and (json_path) the rows."""
+    print("\n| " + " | ".join(header) + " |")
+    print("|" + "---|" * len(header))
+    for line in cells:
+        print("| " + " | ".join(line) + " |")
+    print(f"\npeak RSS {rss_mb():.0f} MB")
+    if json_path:
+        json_path.write_text(json.dumps(rows, indent=2), "utf-8")
+
+
 def synthetic(base: np.ndarray, n: int, noise: float, rng: np.random.Generator) -> np.ndarray:
     """n vectors: random rows of base plus noise, L2-normalised, float32."""
     out = np.empty((n, base.shape[1]), dtype=np.float32)
@@ -120,7 +131,7 @@ def bm25_row(texts: list[str], n: int, questions: list[str], rng: random.Random)
         scores = index.scores(q)
         np.argpartition(-scores, 10)[:10]
         times.append((time.perf_counter() - started) * 1000)
-    return {"size": n, "index": "BM25 (bm25s, jieba)", "build_s": build, "mb": None,
+    return {"size": n, "index": "BM25 (numpy, jieba)", "build_s": build, "mb": None,
             "p50_ms": float(np.percentile(times, 50)), "p95_ms": float(np.percentile(times, 95)), "recall@10": None}
 
 
@@ -237,17 +248,10 @@ def main() -> None:
         rows.append(bm25_row(texts, n, questions, random.Random(n)))
         print(f"bm25 {n} done; peak RSS {rss_mb():.0f} MB", flush=True)
 
-    print("\n| passages | index | build s | MB | p50 ms | p95 ms | recall@10 vs exact | RSS MB |")
-    print("|---|---|---|---|---|---|---|---|")
-    for r in rows:
-        mb = "–" if r["mb"] is None else f"{r['mb']:.0f}"
-        rec = "–" if r["recall@10"] is None else f"{r['recall@10']:.3f}"
-        rss = f"{r['rss_mb']:.0f}" if r.get("rss_mb") else "–"
-        print(f"| {r['size']:,} | {r['index']} | {r['build_s']:.1f} | {mb} | {r['p50_ms']:.2f} | {r['p95_ms']:.2f} | {rec} "
-              f"| {rss} |")
-    print(f"\npeak RSS {rss_mb():.0f} MB")
-    if args.json:
-        args.json.write_text(json.dumps(rows, indent=2), "utf-8")
+    report(["passages", "index", "build s", "MB", "p50 ms", "p95 ms", "recall@10 vs exact", "RSS MB"],
+           [[f"{r['size']:,}", r["index"], f"{r['build_s']:.1f}", "–" if r["mb"] is None else f"{r['mb']:.0f}",
+             f"{r['p50_ms']:.2f}", f"{r['p95_ms']:.2f}", "–" if r["recall@10"] is None else f"{r['recall@10']:.3f}",
+             f"{r['rss_mb']:.0f}" if r.get("rss_mb") else "–"] for r in rows], rows, args.json)
 
 
 if __name__ == "__main__":

@@ -12,7 +12,6 @@ ranking, it does not measure its quality (the tests and real_scale.py do). Queri
 from __future__ import annotations
 
 import argparse
-import json
 import random
 import time
 from dataclasses import replace
@@ -20,7 +19,7 @@ from pathlib import Path
 
 import numpy as np
 from real_scale import CACHE, blends
-from scale import rss_mb
+from scale import report
 
 REPO = Path(__file__).resolve().parents[1]
 
@@ -81,14 +80,9 @@ def main() -> None:
                          "p50_ms": p50, "p95_ms": p95})
             print(rows[-1], flush=True)
         del vectors, bm25, passages
-    print("\n| passages | vector index | BM25 build s | vector build s | rank p50 ms | rank p95 ms |")
-    print("|---|---|---|---|---|---|")
-    for r in rows:
-        print(f"| {r['size']:,} | {r['index']} | {r['bm25_build_s']:.1f} | {r['vector_build_s']:.1f} | "
-              f"{r['p50_ms']:.1f} | {r['p95_ms']:.1f} |")
-    print(f"\npeak RSS {rss_mb():.0f} MB")
-    if args.json:
-        args.json.write_text(json.dumps(rows, indent=2), "utf-8")
+    report(["passages", "vector index", "BM25 build s", "vector build s", "rank p50 ms", "rank p95 ms"],
+           [[f"{r['size']:,}", r["index"], f"{r['bm25_build_s']:.1f}", f"{r['vector_build_s']:.1f}",
+             f"{r['p50_ms']:.1f}", f"{r['p95_ms']:.1f}"] for r in rows], rows, args.json)
 
 
 if __name__ == "__main__":
