@@ -42,6 +42,27 @@ def test_two_slots_in_question_order():
     assert [(s.answer_type, s.measure) for s in slots] == [("count", "家"), ("money", None)]
 
 
+@pytest.mark.parametrize("question, asked", [
+    # Two figures with no comma between them: one slot each, in the question's order.
+    ("农行北京分行给多少家小微企业发放了多少贷款", [("count", "家"), ("money", None)]),
+    ("南岸的工作组给多少个单位投放了多少片口罩", [("count", "个"), ("count", "片")]),
+    ("云阳有多少家企业复工，占全县的百分之多少", [("count", "家"), ("percent", None)]),
+    ("綦江集中開工了多少個項目總投資多少", [("count", "个"), ("money", None)]),
+    # One figure: a date asked as 几月几日, 几 in 十几 / 几乎 / 几十, which ask nothing.
+    ("赊店老酒几月几日复工", [("date", "日")]),
+    ("十几名销售人员卖了多少钱", [("money", None)]),
+    ("几十家企业的复工率几乎都是多少", [("percent", None)]),
+])
+def test_each_figure_asked_is_a_slot(question, asked):
+    assert [(s.answer_type, s.measure) for s in analyse(question).slots] == asked
+
+
+def test_a_slot_keeps_the_words_it_shares_with_the_other():
+    first, second = analyse("农行北京分行给多少家小微企业发放了多少贷款").slots
+    assert "小微企业" in first.text and "发放" in first.text  # the words between the two figures go with both
+    assert "农行北京分行" in second.text and "小微企业" in second.text and "多少家" not in second.text
+
+
 def test_question_words_and_particles_do_not_change_what_is_asked():
     assert "".join(asked_about("南岸复工率多少").split()) == "".join(asked_about("南岸的复工率是多少").split())
 

@@ -29,7 +29,9 @@ MEASURE_TYPES = {**MEASURE_KINDS,
                  **dict.fromkeys(["万元", "亿元", "亿", "万", "块", "块钱", *CURRENCIES], "money"),
                  "岁": "age", "%": "percent"}
 _MEASURE_WORDS = "|".join(sorted(map(re.escape, MEASURE_TYPES), key=len, reverse=True))
-MEASURE_AFTER = re.compile(rf"(?:多少|几)({_MEASURE_WORDS})")
+# 多少 or 几 asking for a figure; not 几 in 几乎, 几十 or 十几, which ask nothing (十几名销售人员卖了多少钱 asks for money).
+HOW_MUCH = r"(?<![十百千万亿一二三四五六七八九两零\d])(?:多少|几(?![乎十百千万亿]))"
+MEASURE_AFTER = re.compile(rf"{HOW_MUCH}({_MEASURE_WORDS})")
 # Without a measure word, the head noun decides (贷款多少 → money, 复工率多少 → percent); the noun named
 # last wins, so 优惠利率贷款 is an amount and 贷款利率 a rate.
 HEAD_NOUNS: list[tuple[str, str]] = [
@@ -71,6 +73,9 @@ QUESTION_WORDS = re.compile(rf"(?:多少|几)(?:{_MEASURE_WORDS}|号)?|"
                             r"哪位|何时|何年|多久|多长|多高|多大|多远|怎么样|怎样|如何|为何|为什么|了吗|吗|呢|吧|\?|？")
 # A question that asks several things: 多少家…，一共多少钱 / 分别 / 各.
 SLOT_SPLIT = re.compile(r"[，,；;]|(?<=[多少几])(?:[个家名人户笔项件台]?)(?:和|以及|还有|并且)")
+# Each 多少/几 (with its measure word) asks for a figure of its own, when a question asks two with no comma between
+# (给多少家企业发放了多少贷款).
+ASKED_FIGURE = re.compile(rf"百分之多少|{HOW_MUCH}(?:{_MEASURE_WORDS})?")
 YEAR_IN_QUESTION = re.compile(r"((?:19|20)\d{2})年")
 ENGLISH_WORD = re.compile(r"[a-z]{2,}")
 LATIN_LETTER = re.compile(r"[a-z]")
@@ -148,6 +153,26 @@ def _english_clauses(parts: list[str]) -> list[str]:
     return out + ([carried] if carried else [])
 
 
+def split_figures(part: str) -> list[str]:
+    """A Chinese question part asking for several figures, one text per figure: the words before the first
+    interrogative go with every figure, the words between two interrogatives with both (给多少家企业发放了多少贷款
+    → 给多少家企业发放了 / 给企业发放了多少贷款); a part asking one figure (or a date, 几月几日) is kept whole."""
+    if is_english(part):
+        return [part]
+    dates = [m.span() for pattern, _ in _EXPLICIT_RES for m in pattern.finditer(part)]
+    asked = [m for m in ASKED_FIGURE.finditer(part) if not any(a <= m.start() < b for a, b in dates)]
+    if len(asked) < 2:
+        return [part]
+    lead = part[:asked[0].start()]
+    bounds = [m.end() for m in asked[:-1]]
+    out = []
+    for i, m in enumerate(asked):
+        before = part[bounds[i - 1]:m.start()] if i else ""
+        after = part[m.end():asked[i + 1].start()] if i + 1 < len(asked) else part[m.end():]
+        out.append(lead + before + m.group() + after)
+    return out
+
+
 def answer_type_of(text: str) -> str:
     """The answer type a question (or one part of it) asks for: explicit interrogative, then the measure
     word after 多少/几, then the head noun named last; 'count' for a bare 多少, 'entity' for 谁/什么."""
@@ -211,7 +236,8 @@ def analyse(question: str, document_frequency: Callable[[str], int] | None = Non
         simplified = " ".join(named) + " " + simplified
     places = [p for p in gazetteer().find(simplified) if p not in GENERIC]
     year = YEAR_IN_QUESTION.search(simplified)
-    parts = [p for p in _english_clauses(SLOT_SPLIT.split(simplified)) if p and answer_type_of(p) != "entity"]
+    parts = [p for p in _english_clauses(SLOT_SPLIT.split(simplified)) for p in split_figures(p)
+             if p and answer_type_of(p) != "entity"]
     if len(parts) < 2:
         parts = [simplified]
     slots = []
