@@ -182,3 +182,18 @@ def test_parse_numeral_rejects_words():
                                         ("乘坐101路公交车到站", "101"), ("地铁8号线于2008年开通", "8")])
 def test_line_building_and_route_numbers_are_names_not_quantities(text, name):
     assert all(m.text.rstrip("号") != name for m in extract_numbers(text)), [m.text for m in extract_numbers(text)]
+
+
+@pytest.mark.parametrize("text, event", [("3月5日至8日的“3·8女神节”，成交同比增长850%", "3·8"), ("5·12汶川地震", "5·12"),
+                                         ("“6·18”购物节期间销售额达12亿元", "6·18")])
+def test_a_month_and_day_joined_by_a_middle_dot_name_an_event_not_two_numbers(text, event):
+    found = extract_numbers(text)
+    assert event in [m.text for m in found if m.kind == "date"]
+    assert not [m for m in found if m.kind == "number"]  # not 3 and 8
+    assert all(m.date != event for m in found)  # it names a day, it does not date the other figures
+
+
+@pytest.mark.parametrize("text, quoted, value", [("同比增长3·5%", "3·5%", 3.5), ("价格涨了1·5倍", "1·5倍", 1.5)])
+def test_a_middle_dot_before_a_unit_is_a_decimal_point(text, quoted, value):
+    (found,) = extract_numbers(text)
+    assert (found.text, found.value) == (quoted, value)  # quoted as printed, read as a decimal

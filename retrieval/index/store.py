@@ -28,7 +28,8 @@ log = logging.getLogger(__name__)
 # 6: more currencies (越南盾, 日圆, 新加坡元…); 7: line and building numbers (7号线, 5号楼) are names;
 # 8: the gazetteer knows CC-CEDICT's counties, cities and districts.
 # 9: 全市/我市 are not names of 重庆 (an article's places change).
-FORMAT_VERSION = 9
+# 10: a middle dot between digits is a decimal point (3·5%), or joins an event's month and day (3·8女神节).
+FORMAT_VERSION = 10
 # The data ingestion reads besides the corpus: an article's places come from the gazetteer, so an index built
 # with other gazetteer files is rebuilt (no version to remember to bump when a place is added).
 INGEST_DATA_FILES = ("data/places.txt", "data/places_cedict.txt")

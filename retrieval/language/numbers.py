@@ -395,11 +395,27 @@ def _date_for(text: str, mention: NumberMention, dates: list[NumberMention]) -> 
     return (before[-1] if before else in_sentence[0]).text
 
 
+# A middle dot between digits is an OCR'd decimal point before a unit (3·5%, 1·5倍); a month and a day joined by one,
+# with no unit, name an event (“3·8”女神节, 5·12地震, 6·18购物节): a date, not two numbers.
+_DOT_BETWEEN_DIGITS = re.compile(r"(?<=\d)[·•・](?=\d)")
+_EVENT_DATE = re.compile(r"(?:1[0-2]|0?[1-9])[·•・](?:3[01]|[12]\d|0?[1-9])")
+
+
+def _event_date(text: str, mention: NumberMention) -> NumberMention:
+    """The mention quoted from text (its middle dots kept); a bare month·day is an event's date."""
+    quoted = text[mention.start:mention.end]
+    if mention.kind == "number" and not mention.unit and _EVENT_DATE.fullmatch(quoted):
+        return NumberMention(quoted, mention.start, mention.end, None, None, "", "date")
+    return replace(mention, text=quoted) if quoted != mention.text else mention
+
+
 def extract_numbers(text: str, article_places: list[str] | None = None, headline: str | None = None) -> list[NumberMention]:
     """Every number mention in text, labelled with its metric, subject and date."""
-    mentions = _resolve_overlaps(_number_mentions(text) + _word_percents(text) + _dates(text) + _phones(text))
-    mentions = [m for m in mentions if not _inside_word(text, m)]
-    dates = [m for m in mentions if m.kind == "date"]
+    dotted = _DOT_BETWEEN_DIGITS.sub(".", text)  # same length, so offsets into text hold
+    mentions = _resolve_overlaps(_number_mentions(dotted) + _word_percents(dotted) + _dates(dotted) + _phones(dotted))
+    mentions = [_event_date(text, m) for m in mentions if not _inside_word(dotted, m)]
+    text = dotted
+    dates = [m for m in mentions if m.kind == "date" and not _EVENT_DATE.fullmatch(m.text)]  # 3·8 names a day, not when
     subject_of = SubjectResolver(article_places, headline)
     previous_end = 0
     for m in mentions:
