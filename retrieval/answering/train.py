@@ -63,7 +63,7 @@ TOP_K = 3
 # 2.91, 2.94, 2.93, 2.92, 2.89 (training sets only).
 RANKER_C = 5.0
 # The seed question sets the reader learns from: the Chinese ones, and English translations of some of them
-# (tests/data/questions_heldout.jsonl, English questions included, and questions_heldout_2.jsonl are never trained on).
+# (tests/data/questions_heldout*.jsonl, English questions included, are never trained on).
 SEED_SETS = {"seeds": REPO / "tests" / "data" / "questions.jsonl",
              "seeds-en": REPO / "tests" / "data" / "questions_english.jsonl"}
 # Share of each external set's articles in its corpus; the rest teach refusal. Most questions people ask
