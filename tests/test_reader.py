@@ -57,6 +57,14 @@ def test_each_figure_asked_is_a_slot(question, asked):
     assert [(s.answer_type, s.measure) for s in analyse(question).slots] == asked
 
 
+def test_an_english_question_asks_a_figure_per_how_many_or_how_much():
+    slots = analyse("How many companies in Qijiang received loans and how much was lent?").slots
+    assert [s.answer_type for s in slots] == ["count", "money"]
+    first, second = analyse("How many companies did the bank lend to in Qijiang, and how much did it lend?").slots
+    assert "綦江" in first.text and "綦江" in second.text  # the Chinese words of the question go with every figure
+    assert [s.answer_type for s in analyse("As a percentage, how many workers returned in Nanan?").slots] == ["percent"]
+
+
 def test_a_slot_keeps_the_words_it_shares_with_the_other():
     first, second = analyse("农行北京分行给多少家小微企业发放了多少贷款").slots
     assert "小微企业" in first.text and "发放" in first.text  # the words between the two figures go with both

@@ -76,6 +76,7 @@ SLOT_SPLIT = re.compile(r"[，,；;]|(?<=[多少几])(?:[个家名人户笔项�
 # Each 多少/几 (with its measure word) asks for a figure of its own, when a question asks two with no comma between
 # (给多少家企业发放了多少贷款).
 ASKED_FIGURE = re.compile(rf"百分之多少|{HOW_MUCH}(?:{_MEASURE_WORDS})?")
+ASKED_FIGURE_ENGLISH = re.compile(r"\bhow (?:many|much)\b")
 YEAR_IN_QUESTION = re.compile(r"((?:19|20)\d{2})年")
 ENGLISH_WORD = re.compile(r"[a-z]{2,}")
 LATIN_LETTER = re.compile(r"[a-z]")
@@ -154,13 +155,15 @@ def _english_clauses(parts: list[str]) -> list[str]:
 
 
 def split_figures(part: str) -> list[str]:
-    """A Chinese question part asking for several figures, one text per figure: the words before the first
-    interrogative go with every figure, the words between two interrogatives with both (给多少家企业发放了多少贷款
-    → 给多少家企业发放了 / 给企业发放了多少贷款); a part asking one figure (or a date, 几月几日) is kept whole."""
+    """A question part asking for several figures, one text per figure: the words before the first interrogative
+    go with every figure, the words between two interrogatives with both (给多少家企业发放了多少贷款 → 给多少家企业发放了
+    / 给企业发放了多少贷款; how many projects … and how much investment …); a part asking one figure (or a date,
+    几月几日) is kept whole."""
     if is_english(part):
-        return [part]
-    dates = [m.span() for pattern, _ in _EXPLICIT_RES for m in pattern.finditer(part)]
-    asked = [m for m in ASKED_FIGURE.finditer(part) if not any(a <= m.start() < b for a, b in dates)]
+        asked = list(ASKED_FIGURE_ENGLISH.finditer(part))
+    else:
+        dates = [m.span() for pattern, _ in _EXPLICIT_RES for m in pattern.finditer(part)]
+        asked = [m for m in ASKED_FIGURE.finditer(part) if not any(a <= m.start() < b for a, b in dates)]
     if len(asked) < 2:
         return [part]
     lead = part[:asked[0].start()]
@@ -231,15 +234,19 @@ def analyse(question: str, document_frequency: Callable[[str], int] | None = Non
     index's) lets an English question borrow dictionary words the corpus uses."""
     simplified = simplify(question)
     borrowed: list[tuple[str, ...]] = []  # dictionary words: searched and matched, they do not decide the type
+    lead = ""  # an English question's Chinese words, put before it: every figure it asks is about them
     if ENGLISH_WORD.search(simplified):
         named, borrowed = english_to_chinese(simplified, document_frequency, spelled)
-        simplified = " ".join(named) + " " + simplified
+        lead = " ".join(named)
+        simplified = lead + " " + simplified
     places = [p for p in gazetteer().find(simplified) if p not in GENERIC]
     year = YEAR_IN_QUESTION.search(simplified)
     parts = [p for p in _english_clauses(SLOT_SPLIT.split(simplified)) for p in split_figures(p)
              if p and answer_type_of(p) != "entity"]
     if len(parts) < 2:
         parts = [simplified]
+    elif lead:  # …lend to, and how much did it lend? is about the bank's loans too
+        parts = [p if p.startswith(lead) else f"{lead} {p.strip()}" for p in parts]
     slots = []
     for part in parts:
         measure = MEASURE_AFTER.search(part)
