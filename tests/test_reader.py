@@ -62,6 +62,7 @@ def test_an_english_question_asks_a_figure_per_how_many_or_how_much():
     assert [s.answer_type for s in slots] == ["count", "money"]
     first, second = analyse("How many companies did the bank lend to in Qijiang, and how much did it lend?").slots
     assert "綦江" in first.text and "綦江" in second.text  # the Chinese words of the question go with every figure
+    assert second.shown == "and how much did it lend?"  # a figure not given is named in the reader's words
     assert [s.answer_type for s in analyse("As a percentage, how many workers returned in Nanan?").slots] == ["percent"]
 
 

@@ -97,6 +97,13 @@ class Slot:
     alternatives: list[tuple[str, ...]] = field(default_factory=list)
     # What an English count question counts, in the articles' words (how many migrant workers → 农民工).
     counted: tuple[str, ...] = ()
+    # The slot in the question's own words, when its text carries more (an English question's Chinese words).
+    asked: str = ""
+
+    @property
+    def shown(self) -> str:
+        """The slot as the reader asked it, to name a figure the articles do not give."""
+        return (self.asked or self.text).strip()
 
 
 # Questions over many figures at once, answered from the facts table: superlatives, comparisons, lists.
@@ -252,7 +259,8 @@ def analyse(question: str, document_frequency: Callable[[str], int] | None = Non
         measure = MEASURE_AFTER.search(part)
         slot_places = [p for p in gazetteer().find(part) if p not in GENERIC] or places
         slots.append(Slot(part, answer_type_of(part), measure.group(1) if measure else None, slot_places,
-                          content_words(part), borrowed, counted_words(part, document_frequency, spelled)))
+                          content_words(part), borrowed, counted_words(part, document_frequency, spelled),
+                          part.removeprefix(lead)))
     if len(places) > 1 and len(slots) == 1 and ("分别" in simplified or "和" in simplified or "各" in simplified):
         # 南岸区和綦江区的返岗率分别是多少: the same figure for each place, in the question's order.
         base = slots[0]

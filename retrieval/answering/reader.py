@@ -88,7 +88,7 @@ def _numeric_answer(question: str, slots: list, hits: list[Hit], chosen: list[li
     readings, parts = [], []
     for slot, given in zip(slots, chosen):
         if not given:
-            parts.append(f"文章没有给出“{slot.text.strip()}”的数字")
+            parts.append(f"文章没有给出“{slot.shown}”的数字")
             continue
         for c in given:
             reading = Reading(c.mention, renumber[c.hit_rank], c.probability)
