@@ -111,6 +111,19 @@ CASES = [
     ("5号楼共有120户", "120户", 120, None, "户", "count", None),  # 5号楼 names a building
     ("地铁8号线于2008年开通", "2008年", 2008, None, "", "date", None),  # 8号线 names a line
     ("有5人参加", "5人", 5, None, "人", "count", None),
+    # Taiwan, Hong Kong, imperial and scientific units are measures, not bare numbers
+    ("生活在水深12至55公尺的海域", "12至55公尺", 12, 55, "公尺", "measure", None),
+    ("體長可達46.5公分", "46.5公分", 46.5, None, "公分", "measure", None),
+    ("距离地球440多光年", "440多光年", 440, None, "光年", "measure", "多"),
+    ("适宜水温23~28℃", "23~28℃", 23, 28, "℃", "measure", None),
+    ("1千焦=0.239大卡", "0.239大卡", 0.239, None, "大卡", "measure", None),
+    ("每件容积不得超过100毫升", "超过100毫升", 100, None, "毫升", "measure", "超过"),
+    ("全长5英里", "5英里", 5, None, "英里", "measure", None),
+    # a decade or a century is a time, quoted whole
+    ("于1880年代走向商业化", "1880年代", 1880, None, "", "date", None),
+    ("西元1970年代初期", "1970年代初期", 1970, None, "", "date", None),
+    ("在19世纪末期开始流行", "19世纪末期", 19, None, "世纪", "date", None),
+    ("二十一世纪以来", "二十一世纪", 21, None, "世纪", "date", None),
 ]
 
 

@@ -19,7 +19,12 @@ from retrieval.answering.reader import read
     ("斯韦阿兰占地多大", "measure", None),
     ("背吸盘有多少对鳍瓣", "count", "对"),
     ("茶园大道总宽多少米", "measure", "米"),
+    ("这种鱼生活在水深多少的海域", "measure", None),  # 水深 names a measure, as 全长 does
+    ("距离地球多少光年", "measure", "光年"),
     ("哪一年合并", "year", None),
+    ("奥斯曼大道在什么年代完成", "year", None),  # a decade (1920年代) or a century names a time, not a thing
+    ("这座教堂建于哪个世纪", "year", None),
+    ("秧鸡什么时期从关岛南部消失了", "time", None),
     ("復工率是多少", "percent", None),  # traditional characters read as simplified
     # Keyword questions without an interrogative name what they want by a head noun.
     ("军师联盟 播出时间", "time", None),

@@ -156,8 +156,8 @@ def _type_match(mention: NumberMention, slot: Slot) -> bool:
     if wanted in _SAME_KIND:
         return kind == _SAME_KIND[wanted]
     year_like = mention.value is not None and 1000 <= mention.value <= 2100 and (mention.kind == "date" or mention.unit == "年")
-    if wanted == "year":
-        return year_like
+    if wanted == "year":  # 哪个世纪 asks for a year's century
+        return year_like or (kind == "date" and mention.unit == "世纪")
     if wanted == "time":
         return kind in ("date", "duration") or year_like
     if wanted == "duration":

@@ -15,10 +15,13 @@ from retrieval.language.tokenizer import simplify, tokenize
 # Interrogatives that say the answer type outright (simplified; questions are simplified before matching).
 # Tried in order; the first match decides. English forms are matched lower-cased.
 EXPLICIT: list[tuple[str, str]] = [
-    (r"哪一年|何年|哪年|几几年|西元几年|公元几年|which year|what year", "year"),
+    (r"哪一年|何年|哪年|几几年|西元几年|公元几年|which year|what year|"
+     r"(?:哪个|哪一|什么|几)(?:年代|世纪)|(?:which|what) (?:decade|century)", "year"),
     (r"哪一天|哪天|几月几[日号]|几号|什么时候|何时|什么时间|何日|哪个月|几月|日期|执行到|when|"
      r"(?:what|which) (?:day|date|month)|until what", "date"),
     (r"几岁|多大年纪|多少岁|年龄|how old", "age"),
+    # 什么时期: a period, told by a date (1970年代初期) as often as by a span
+    (r"(?:哪个|哪一|什么)时期|(?:what|which) period", "time"),
     (r"多久|多长时间|几年时间|how long (?:does|did|do|will|would|has|have|had|was it|is it|it)|"
      r"how many (?:days|weeks|months|years|hours|minutes)", "duration"),
     (r"第几|第多少|排名|排第|排多少|名次|位列|\branked?\b", "ordinal"),
@@ -41,7 +44,8 @@ HEAD_NOUNS: list[tuple[str, str]] = [
      r"\b(?:money|cost|invest|price|loan|fund|credit|value|revenue|sales|bond|fee|payment|premium|tax|wage|salar|"
      r"income|profit|budget|spending|expenditure|capital|grant|subsid|(?:yuan|dollars?|euros?)\b)", "money"),
     (r"多长|多高|多远|多深|多宽|多重|面积|占地|多快|速度|多厚|多薄|尺寸|体长|身长|全长|总长|长度|高度|宽度|深度|厚度|身高|体重|"
-     r"重量|海拔|距离|直径|半径|容量|排水量|how far|how tall|how big|"
+     r"重量|海拔|距离|直径|半径|容量|排水量|水深|温度|气温|水温|体温|热量|卡路里|功率|体积|容积|周长|翼展|射程|航程|里程|排量|"
+     r"how far|how tall|how big|"
      r"how (?:long|high|wide|deep|heavy) (?:is|are|was|were)|\b(?:length|width|height|weight)", "measure"),
     # Keyword questions without an interrogative (上映时间, 2016年客车销量, 喜欢你的票房) still name what they want.
     (r"票房", "money"),

@@ -29,7 +29,9 @@ log = logging.getLogger(__name__)
 # 8: the gazetteer knows CC-CEDICT's counties, cities and districts.
 # 9: 全市/我市 are not names of 重庆 (an article's places change).
 # 10: a middle dot between digits is a decimal point (3·5%), or joins an event's month and day (3·8女神节).
-FORMAT_VERSION = 10
+# 11: Taiwan, Hong Kong, imperial and scientific units (公尺, 公分, 英里, 毫升, 大卡, ℃ …) are measures;
+#     a decade or a century (1990年代, 19世纪末) is a date.
+FORMAT_VERSION = 11
 # The data ingestion reads besides the corpus: an article's places come from the gazetteer, so an index built
 # with other gazetteer files is rebuilt (no version to remember to bump when a place is added).
 INGEST_DATA_FILES = ("data/places.txt", "data/places_cedict.txt")

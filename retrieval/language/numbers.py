@@ -33,7 +33,12 @@ _CURRENCY_WORDS = tuple(c for c in CURRENCIES if not c.endswith("元"))  # curre
 _MEASURES = {
     "count": "个百分点 家 名 人次 人 户 笔 口 辆 个 项 件 台 片 套 次 批 条 座 栋 所 位 只 张 份 场 部 根 支 款 单 枚 头 株 箱 包 车 架 艘 间 处 轮 期 届 种 类 类别 篇 本 封 余人 台套 粒 双 盒 瓶 袋 剂 份儿 窖 层 辆次 架次 对 组 集 码 首 颗".split(),
     "duration": "个月 小时 分钟 秒 天 周 年 日".split(),
-    "measure": "平方公里 平方米 万平方米 立方米 公里 千米 米 厘米 毫米 英寸 寸 吨 公斤 千克 克 斤 亩 千瓦时 千瓦 兆瓦 瓦 度 升 GB TB MB kg km m".split(),
+    "measure": "平方公里 平方米 万平方米 立方米 公里 千米 米 厘米 毫米 英寸 寸 吨 公斤 千克 克 斤 亩 千瓦时 千瓦 兆瓦 瓦 度 升 GB TB MB kg km m".split()
+    # Taiwan, Hong Kong and imperial units, and the smaller ones of science and food labels: without them
+    # 12至55公尺 was a bare number, and a question about 水深 found no measure to answer it.
+    + "公尺 平方公尺 立方公尺 公分 公厘 公顷 公亩 平方千米 平方厘米 立方厘米 英尺 英呎 呎 平方英尺 英里 平方英里 哩 英亩 海里 "
+      "浬 光年 公吨 磅 盎司 加仑 公升 毫升 毫克 微克 微米 纳米 马力 千卡 大卡 卡路里 千焦 焦耳 摄氏度 华氏度 ℃ °C 分贝 "
+      "赫兹 兆赫 像素".split(),
     "ratio": "倍".split(),
 }
 MEASURE_KINDS = {word: kind for kind, words in _MEASURES.items() for word in words}  # 家 → count, 吨 → measure
@@ -243,8 +248,18 @@ def _word_percents(text: str) -> list[NumberMention]:
     return mentions
 
 
+# A decade or a century is a time, not a count: 1990年代 (not the year 1990), 19世纪末 (not the number 19).
+_ERA_RE = re.compile(rf"(?:(?<!\d)(?P<decade>\d{{4}}){_WS}年代|(?<![\d{_CN_DIGIT}十])(?P<century>\d{{1,2}}|[{_CN_DIGIT}十]{{1,3}})"
+                     rf"{_WS}世纪)(?:初期|中期|末期|中叶|上半叶|下半叶|初|中|末)?")
+
+
 def _dates(text: str) -> list[NumberMention]:
     mentions = []
+    for m in _ERA_RE.finditer(text):
+        value = float(m.group("decade")) if m.group("decade") else parse_numeral(m.group("century"))
+        if value is not None:
+            mentions.append(NumberMention(m.group(), m.start(), m.end(), value, None,
+                                          "" if m.group("decade") else "世纪", "date"))
     for m in _DATE_RE.finditer(text):
         if not m.group().strip() or not _DATE_START.match(m.group()):
             continue
