@@ -335,8 +335,8 @@ def main() -> None:
         entry["questions"] += 1
         entry["candidates"] += len(e.candidates)
         entry["positives"] += sum(e.labels)
-    decisions, correct = cross_fitted_decisions(examples)
     pooled = pooled_decisions(examples, DECIDER_DRAWS)
+    decisions, correct = pooled[0][:len(examples)], pooled[1][:len(examples)]  # the first draw's, for the summary
     # Out of fold: the candidates still carry the probabilities of the ranker fitted without their question.
     best_right = [int(bool(e.candidates) and e.labels[max(range(len(e.candidates)),
                                                           key=lambda i: e.candidates[i].probability)] == 1)
