@@ -180,11 +180,11 @@ def _number_mentions(text: str) -> list[NumberMention]:
             if not (unit or m1 or pq) or (_squash(n1) in ("一", "零", "〇") and not m1):
                 continue
         if unit in ("年", "日", "月") and n1 and not m1:
-            # Dates are read by the date pattern; durations use 个月/天. A number of years (15年, 3-5年) is so not
-            # read at all, and 多少年 finds nothing to answer it. Reading it as a span (tried 2026-12-03, issue #10 note:
-            # 公元618年 and 211年2月 years, 80年代 a decade) gave no CV gain on the questions either extractor reads
-            # (top-1 CMRC 0.862 → 0.862, DuReader 0.497 → 0.490, seeds 0.912 → 0.912, English 0.713 → 0.709),
-            # so it waits for a reader that keeps the spans from crowding date and time questions.
+            # Dates are read by the date pattern; durations use 个月/天. A number of years (15年, 3-5年) is therefore
+            # never read, and 多少年 finds nothing to answer it. Reading it as a span (tried 2026-12-03, see the #10
+            # note; 公元618年 and 211年2月 as years, 80年代 as a decade) gave no CV gain on the questions both
+            # extractors read (top-1 CMRC 0.862 → 0.862, DuReader 0.497 → 0.490, seeds 0.912 → 0.912, English
+            # 0.713 → 0.709). Left for a reader that keeps spans from crowding date and time questions.
             continue
         if unit == "成" and (not n1 or not re.fullmatch(r"[一二三四五六七八九]", _squash(n1))):
             if not n1 or parse_numeral(n1) is None or parse_numeral(n1) >= 10:
