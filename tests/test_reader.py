@@ -81,6 +81,14 @@ def test_question_words_and_particles_do_not_change_what_is_asked():
     assert "".join(asked_about("南岸复工率多少").split()) == "".join(asked_about("南岸的复工率是多少").split())
 
 
+def test_how_wide_or_deep_asks_a_measure_and_is_no_word_of_the_question():
+    # 多深 was read as a content word no passage says, lowering every candidate's share of the question's words.
+    for question in ("马里亚纳海沟多深", "茶园大道多宽", "这块钢板多厚", "这列高铁多快"):
+        slot = analyse(question).slots[0]
+        assert slot.answer_type == "measure"
+        assert not any(w.startswith("多") for w in slot.words)
+
+
 def test_values_the_question_states_are_known():
     assert analyse("雅思6.5相当于托福多少分").numbers == [6.5]
     assert 62.0 in analyse("迈巴赫62s多少钱").numbers  # digits inside a name are stated too

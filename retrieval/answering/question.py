@@ -74,7 +74,7 @@ ASKS_YESNO = re.compile(r"是否|有没有|是不是")
 QUESTION_WORDS = re.compile(rf"(?:多少|几)(?:{_MEASURE_WORDS}|号)?|"
                             r"是多少|一共|总共|分别|"
                             r"现在|目前|请问|告诉我|是谁|是什么|什么时候|多长时间|什么|哪些|哪个|哪家|哪里|哪天|哪一天|哪一年|哪年|"
-                            r"哪位|何时|何年|多久|多长|多高|多大|多远|怎么样|怎样|如何|为何|为什么|了吗|吗|呢|吧|\?|？")
+                            r"哪位|何时|何年|多久|多长|多高|多大|多远|多宽|多深|多厚|多快|怎么样|怎样|如何|为何|为什么|了吗|吗|呢|吧|\?|？")
 # A question that asks several things: 多少家…，一共多少钱 / 分别 / 各.
 SLOT_SPLIT = re.compile(r"[，,；;]|(?<=[多少几])(?:[个家名人户笔项件台]?)(?:和|以及|还有|并且)")
 # Each 多少/几 (with its measure word) asks for a figure of its own, when a question asks two with no comma between
