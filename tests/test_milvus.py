@@ -240,3 +240,45 @@ def test_import_command_reports_progress_and_rate(small, tmp_path):
     assert "passages embedded at" in result.stdout and "passages/s" in result.stdout
     missing = _cli(["import", str(tmp_path / "nope")], env, timeout=60)
     assert missing.returncode == 2 and "is not a folder" in missing.stderr
+
+
+def test_a_lite_server_that_does_not_answer_is_started_again(tmp_path, monkeypatch):
+    # Cold, the Milvus Lite binary may open its socket after pymilvus stops waiting; a second try starts anew.
+    import pymilvus
+
+    from retrieval.config import MilvusSettings
+    from retrieval.index import milvus
+
+    calls, released = [], []
+
+    def client(**kwargs):
+        calls.append(kwargs)
+        if len(calls) == 1:
+            raise pymilvus.MilvusException(2, "Fail connecting to server on unix:/tmp/x.sock")
+        return "client"
+
+    monkeypatch.setattr(pymilvus, "MilvusClient", client)
+    monkeypatch.setattr(milvus, "_release_lite", released.append)
+    uri = str(tmp_path / "milvus.db")
+    assert milvus._connect(MilvusSettings(uri)) == "client"
+    assert len(calls) == 2 and released == [uri]
+    assert calls[0]["timeout"] == milvus.LITE_CONNECT_SECONDS  # a cold start gets longer than pymilvus' 10 s
+
+
+def test_a_lite_file_held_by_another_process_is_not_retried(tmp_path, monkeypatch):
+    import pymilvus
+    from pymilvus.exceptions import ConnectionConfigException
+
+    from retrieval.config import MilvusSettings
+    from retrieval.index import milvus
+
+    calls = []
+
+    def client(**kwargs):
+        calls.append(kwargs)
+        raise ConnectionConfigException(message="Open local milvus failed")
+
+    monkeypatch.setattr(pymilvus, "MilvusClient", client)
+    with pytest.raises(milvus.MilvusStoreError, match="one process per data file"):
+        milvus._connect(MilvusSettings(str(tmp_path / "milvus.db")))
+    assert len(calls) == 1

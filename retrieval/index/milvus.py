@@ -43,6 +43,12 @@ TEXT_BYTES = 8192
 SOURCE_BYTES = 512
 # Rows per insert call: well under the server's 64 MB message limit for 1024-d vectors and JSON passages.
 INSERT_BATCH = 256
+# Milvus Lite runs its server binary on first use. Cold (the first run after a boot) the binary can take longer
+# than pymilvus' 10 s to open its socket: seen twice here as every Milvus test failing with "Fail connecting to
+# server on unix:…sock", passing when rerun. milvus-lite keeps a server that failed so by its data file, so a
+# second try starts a new one.
+LITE_CONNECT_SECONDS = 60.0
+LITE_ATTEMPTS = 2
 
 
 class MilvusStoreError(RuntimeError):
@@ -58,6 +64,7 @@ def bm25_text(passage_text: str, analyzer: str = DEFAULT_ANALYZER) -> str:
 
 def _connect(settings: MilvusSettings):
     from pymilvus import MilvusClient
+    from pymilvus.exceptions import ConnectionConfigException
 
     # pymilvus logs a traceback for every failed call before raising; ours become one-line MilvusStoreErrors.
     logging.getLogger("pymilvus").setLevel(logging.CRITICAL)
@@ -66,12 +73,32 @@ def _connect(settings: MilvusSettings):
         path = Path(uri).expanduser().resolve()
         path.parent.mkdir(parents=True, exist_ok=True)
         uri = str(path)
+    attempts, wait = (LITE_ATTEMPTS, {"timeout": LITE_CONNECT_SECONDS}) if settings.embedded else (1, {})
+    for attempt in range(1, attempts + 1):
+        try:
+            return MilvusClient(uri=uri, token=settings.token or "", **wait)
+        except Exception as exc:  # pymilvus raises its own and grpc's errors; the user gets one line
+            error = exc
+            # A ConnectionConfigException is a server that never started (another process holds the file, a
+            # bad path): trying again cannot help. Anything else is a started server that did not answer.
+            if not settings.embedded or isinstance(exc, ConnectionConfigException):
+                break
+            _release_lite(uri)
+            if attempt < attempts:
+                log.warning("Milvus Lite at %s did not answer (%s); starting it again", uri,
+                            str(exc).splitlines()[0][:200])
+    hint = (" (Milvus Lite serves one process per data file: is another newsqa using it?)"
+            if settings.embedded else "")
+    raise MilvusStoreError(f"cannot open Milvus at {settings.uri}: {str(error).splitlines()[0][:200]}{hint}") from error
+
+
+def _release_lite(path: str) -> None:
+    """Stop milvus-lite's server for a data file, if it started one, so the next connection starts a new one."""
     try:
-        return MilvusClient(uri=uri, token=settings.token or "")
-    except Exception as exc:  # pymilvus raises its own and grpc's errors; the user gets one line
-        hint = (" (Milvus Lite serves one process per data file: is another newsqa using it?)"
-                if settings.embedded else "")
-        raise MilvusStoreError(f"cannot open Milvus at {settings.uri}: {str(exc).splitlines()[0][:200]}{hint}") from exc
+        from milvus_lite.server_manager import server_manager_instance
+    except ImportError:
+        return
+    server_manager_instance.release_server(path)
 
 
 class MilvusStore:
