@@ -43,10 +43,10 @@ TEXT_BYTES = 8192
 SOURCE_BYTES = 512
 # Rows per insert call: well under the server's 64 MB message limit for 1024-d vectors and JSON passages.
 INSERT_BATCH = 256
-# Milvus Lite runs its server binary on first use. Cold (the first run after a boot) the binary can take longer
-# than pymilvus' 10 s to open its socket: seen twice here as every Milvus test failing with "Fail connecting to
-# server on unix:…sock", passing when rerun. milvus-lite keeps a server that failed so by its data file, so a
-# second try starts a new one.
+# Milvus Lite runs its server binary on first use. Twice here, on the first test run after a restart, every
+# Milvus test failed with "Fail connecting to server on unix:…sock" and passed when rerun; the likely cause (not
+# reproduced) is a cold binary opening its socket after pymilvus' 10 s. milvus-lite keeps a server that never
+# answered under its data file, so the second try stops it and starts a new one.
 LITE_CONNECT_SECONDS = 60.0
 LITE_ATTEMPTS = 2
 
