@@ -35,6 +35,9 @@ _MEASURE_WORDS = "|".join(sorted(map(re.escape, MEASURE_TYPES), key=len, reverse
 # 多少 or 几 asking for a figure; not 几 in 几乎, 几十 or 十几, which ask nothing (十几名销售人员卖了多少钱 asks for money).
 HOW_MUCH = r"(?<![十百千万亿一二三四五六七八九两零\d])(?:多少|几(?![乎十百千万亿]))"
 MEASURE_AFTER = re.compile(rf"{HOW_MUCH}({_MEASURE_WORDS})")
+# Interrogatives of a size: each asks for a measure, and none is a word of what is asked about (多深 was, while
+# only the head-noun list knew it). 多重 asks a weight too, but is also "multiple" (多重因素): a measure, kept as a word.
+HOW_BIG = "多长|多高|多远|多深|多宽|多厚|多快"
 # Without a measure word, the head noun decides (贷款多少 → money, 复工率多少 → percent); the noun named
 # last wins, so 优惠利率贷款 is an amount and 贷款利率 a rate.
 HEAD_NOUNS: list[tuple[str, str]] = [
@@ -43,7 +46,7 @@ HEAD_NOUNS: list[tuple[str, str]] = [
      r"预算|工资|赔偿|罚款|罚金|奖金|租金|薪|税|"
      r"\b(?:money|cost|invest|price|loan|fund|credit|value|revenue|sales|bond|fee|payment|premium|tax|wage|salar|"
      r"income|profit|budget|spending|expenditure|capital|grant|subsid|(?:yuan|dollars?|euros?)\b)", "money"),
-    (r"多长|多高|多远|多深|多宽|多重|面积|占地|多快|速度|多厚|多薄|尺寸|体长|身长|全长|总长|长度|高度|宽度|深度|厚度|身高|体重|"
+    (rf"{HOW_BIG}|多重|面积|占地|速度|多薄|尺寸|体长|身长|全长|总长|长度|高度|宽度|深度|厚度|身高|体重|"
      r"重量|海拔|距离|直径|半径|容量|排水量|水深|温度|气温|水温|体温|热量|卡路里|功率|体积|容积|周长|翼展|射程|航程|里程|排量|"
      r"how far|how tall|how big|"
      r"how (?:long|high|wide|deep|heavy) (?:is|are|was|were)|\b(?:length|width|height|weight)", "measure"),
@@ -74,7 +77,7 @@ ASKS_YESNO = re.compile(r"是否|有没有|是不是")
 QUESTION_WORDS = re.compile(rf"(?:多少|几)(?:{_MEASURE_WORDS}|号)?|"
                             r"是多少|一共|总共|分别|"
                             r"现在|目前|请问|告诉我|是谁|是什么|什么时候|多长时间|什么|哪些|哪个|哪家|哪里|哪天|哪一天|哪一年|哪年|"
-                            r"哪位|何时|何年|多久|多长|多高|多大|多远|多宽|多深|多厚|多快|怎么样|怎样|如何|为何|为什么|了吗|吗|呢|吧|\?|？")
+                            rf"哪位|何时|何年|多久|{HOW_BIG}|多大|怎么样|怎样|如何|为何|为什么|了吗|吗|呢|吧|\?|？")
 # A question that asks several things: 多少家…，一共多少钱 / 分别 / 各.
 SLOT_SPLIT = re.compile(r"[，,；;]|(?<=[多少几])(?:[个家名人户笔项件台]?)(?:和|以及|还有|并且)")
 # Each 多少/几 (with its measure word) asks for a figure of its own, when a question asks two with no comma between
