@@ -53,6 +53,7 @@ CASES = [
     ("518名农民工", "518名", 518, None, "名", "count", None),
     ("企业已开工4307户", "4307户", 4307, None, "户", "count", None),
     ("共完成2187笔订单", "2187笔", 2187, None, "笔", "count", None),
+    ("扩宽为双向8车道", "8车道", 8, None, "车道", "count", None),  # not 8车: lanes, not cars
     ("对8口工厂井", "8口", 8, None, "口", "count", None),
     ("成车有700多辆。", "700多辆", 700, None, "辆", "count", "多"),
     ("永康有3200多家跨境电商", "3200多家", 3200, None, "家", "count", "多"),
@@ -173,6 +174,12 @@ def test_labels_subject_and_date():
     rate = by_text["100%"]
     assert (rate.label, rate.metric, rate.subject, rate.date) == ("复工复产率", "复工率", "綦江", "截至3月17日")
     assert by_text["6481家"].label == "上报企业"
+
+
+def test_a_label_names_the_measure_not_the_verb_before_it():
+    text = "南岸茶园大道改扩建工程,是将全长4.63公里、原宽22米的南滨路扩宽为双向8车道。一个杯壁只有0.11毫米的轻量杯"
+    labels = {m.text: m.label for m in extract_numbers(text)}
+    assert (labels["4.63公里"], labels["22米"], labels["0.11毫米"]) == ("全长", "原宽", "一个杯壁")
 
 
 def test_nearest_place_is_the_subject():

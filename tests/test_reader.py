@@ -89,6 +89,32 @@ def test_how_wide_or_deep_asks_a_measure_and_is_no_word_of_the_question():
         assert not any(w.startswith("多") for w in slot.words)
 
 
+@pytest.mark.parametrize("question,extent", [
+    ("茶园大道多宽", "宽"), ("南滨路改造前宽多少米", "宽"), ("How wide was the road?", "宽"), ("这座山海拔多少米", "高"),
+    ("杯壁有多厚", "厚"), ("How thick is the wall of the cup?", "厚"), ("他们徒步走了多远", "远"),
+    ("南滨路有多长", "长"), ("仓库占地面积多少", "面积"), ("这头大象有多重", "重"),
+    ("担保期限多长时间", None), ("复工率是多少", None), ("产值提高多少", None)])
+def test_a_size_question_asks_for_one_extent(question, extent):
+    assert analyse(question).slots[0].extent == extent
+
+
+def test_a_measure_of_another_extent_is_no_candidate():
+    contexts = ["南岸茶园大道改扩建工程,是将全长4.63公里、原宽22米的南滨路扩宽为双向8车道加双辅道、总宽64米的城市主干道，"
+                "项目占地8万平方米，每天运走渣土300吨。"]
+    searcher, _ = bm25_searcher(contexts)
+    hits = searcher.rank(contexts[0], None, mode="bm25", top_k=1)
+
+    def found(question: str) -> set[str]:
+        analysis = analyse(question)
+        return {c.mention.text for c in candidates(analysis, analysis.slots[0], hits, searcher.word_weight)}
+
+    wide, long, high = found("茶园大道多宽"), found("南滨路有多长"), found("茶园大道有多高")
+    assert {"22米", "64米"} <= wide and not wide & {"4.63公里", "8万平方米", "300吨"}
+    assert "4.63公里" in long and not long & {"22米", "64米", "8万平方米"}
+    assert not high & {"4.63公里", "22米", "64米", "8万平方米", "300吨"}
+    assert {"4.63公里", "22米", "64米", "8万平方米", "300吨"} <= found("这个工程的规模有多大")  # no extent asked
+
+
 def test_values_the_question_states_are_known():
     assert analyse("雅思6.5相当于托福多少分").numbers == [6.5]
     assert 62.0 in analyse("迈巴赫62s多少钱").numbers  # digits inside a name are stated too

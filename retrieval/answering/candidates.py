@@ -16,6 +16,7 @@ import numpy as np
 from retrieval.answering.question import QuestionAnalysis, Slot, asked_about, is_english
 from retrieval.index.search import Hit
 from retrieval.ingest.text import CLAUSE_STOPS, sentence_bounds
+from retrieval.language.dimensions import answers_extent
 from retrieval.language.metrics import find_metrics
 from retrieval.language.numbers import NumberMention, mentions_of_passage
 from retrieval.language.places import gazetteer
@@ -285,6 +286,8 @@ def candidates(question: QuestionAnalysis, slot: Slot, hits: list[Hit], weight,
         text = simplify_chars(hit.passage.text).lower()  # once per passage, not per number
         rare = _rare_weight(text, weight)
         for m in passage_mentions(hit):
+            if m.kind == "measure" and not answers_extent(m.unit, m.context.lead, slot.extent):
+                continue  # 全长4.63公里 is no answer to 多宽, 8万平方米 none to 多高
             out.append(Candidate(m, rank, features(m, rank, hit, top, slot, question, weight, whole, trigrams, text,
                                                    rare)))
     sentences = [c.mention.context.sentence or c.mention.text for c in out]

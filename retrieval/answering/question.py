@@ -6,6 +6,7 @@ import re
 from dataclasses import dataclass, field
 from typing import Callable
 
+from retrieval.language.dimensions import asked_extent
 from retrieval.language.english import to_chinese
 from retrieval.language.metrics import find_metrics
 from retrieval.language.numbers import CURRENCIES, MEASURE_KINDS
@@ -49,7 +50,8 @@ HEAD_NOUNS: list[tuple[str, str]] = [
     (rf"{HOW_BIG}|多重|面积|占地|速度|多薄|尺寸|体长|身长|全长|总长|长度|高度|宽度|深度|厚度|身高|体重|"
      r"重量|海拔|距离|直径|半径|容量|排水量|水深|温度|气温|水温|体温|热量|卡路里|功率|体积|容积|周长|翼展|射程|航程|里程|排量|"
      r"how far|how tall|how big|"
-     r"how (?:long|high|wide|deep|heavy) (?:is|are|was|were)|\b(?:length|width|height|weight)", "measure"),
+     r"how (?:long|high|wide|deep|thick|heavy) (?:is|are|was|were)|\b(?:length|width|height|weight|depth|thickness)",
+     "measure"),
     # Keyword questions without an interrogative (上映时间, 2016年客车销量, 喜欢你的票房) still name what they want.
     (r"票房", "money"),
     (r"电话|热线|手机号|phone number|hotline", "phone"),
@@ -106,6 +108,8 @@ class Slot:
     counted: tuple[str, ...] = ()
     # The slot in the question's own words, when its text carries more (an English question's Chinese words).
     asked: str = ""
+    # The extent a size question asks for (多宽 → 宽): a measure stating another (全长) does not answer it.
+    extent: str | None = None
 
     @property
     def shown(self) -> str:
@@ -267,12 +271,12 @@ def analyse(question: str, document_frequency: Callable[[str], int] | None = Non
         slot_places = [p for p in gazetteer().find(part) if p not in GENERIC] or places
         slots.append(Slot(part, answer_type_of(part), measure.group(1) if measure else None, slot_places,
                           content_words(part), borrowed, counted_words(part, document_frequency, spelled),
-                          part.removeprefix(lead)))
+                          part.removeprefix(lead), asked_extent(part)))
     if len(places) > 1 and len(slots) == 1 and ("分别" in simplified or "和" in simplified or "各" in simplified):
         # 南岸区和綦江区的返岗率分别是多少: the same figure for each place, in the question's order.
         base = slots[0]
         slots = [Slot(_one_place(base.text, place), base.answer_type, base.measure, [place], base.words,
-                      base.alternatives, base.counted) for place in places]
+                      base.alternatives, base.counted, extent=base.extent) for place in places]
     comparison = next((kind for pattern, kind in _COMPARISON_RES if pattern.search(simplified)), None)
     if comparison in ("max", "min") and not (ASKS_ENTITY.search(simplified) or len(places) > 1):
         comparison = None  # 担保费最高收多少: 最高 bounds one figure; 哪个区最高 compares several

@@ -31,7 +31,7 @@ _CURRENCY = "(?:" + "|".join(sorted(CURRENCIES, key=len, reverse=True)) + ")"
 _CURRENCY_WORDS = tuple(c for c in CURRENCIES if not c.endswith("元"))  # currencies not ending in 元
 # Measure words, longest first; the kind each one gives.
 _MEASURES = {
-    "count": "个百分点 家 名 人次 人 户 笔 口 辆 个 项 件 台 片 套 次 批 条 座 栋 所 位 只 张 份 场 部 根 支 款 单 枚 头 株 箱 包 车 架 艘 间 处 轮 期 届 种 类 类别 篇 本 封 余人 台套 粒 双 盒 瓶 袋 剂 份儿 窖 层 辆次 架次 对 组 集 码 首 颗".split(),
+    "count": "个百分点 车道 家 名 人次 人 户 笔 口 辆 个 项 件 台 片 套 次 批 条 座 栋 所 位 只 张 份 场 部 根 支 款 单 枚 头 株 箱 包 车 架 艘 间 处 轮 期 届 种 类 类别 篇 本 封 余人 台套 粒 双 盒 瓶 袋 剂 份儿 窖 层 辆次 架次 对 组 集 码 首 颗".split(),
     "duration": "个月 小时 分钟 秒 天 周 年 日".split(),
     "measure": "平方公里 平方米 万平方米 立方米 公里 千米 米 厘米 毫米 英寸 寸 吨 公斤 千克 克 斤 亩 千瓦时 千瓦 兆瓦 瓦 度 升 GB TB MB kg km m".split()
     # Taiwan, Hong Kong and imperial units, and the smaller ones of science and food labels: without them
@@ -71,9 +71,9 @@ _CN_ONLY_RE = re.compile(rf"^{_CN_NUMERAL}$")
 _SUBJECT_PRONOUNS = ("该区", "全区", "我区", "该县", "全县", "我县", "该市", "全市", "我市", "该镇", "全镇", "辖区")
 _ORG_RE = re.compile(r"[^\s，。；！？、,;:：“”（）()将给的在了和与为是对向把从]{2,10}?(?:有限公司|股份公司|公司|集团|银行|支行|分行|工业园|园区|学院|大学|医院|协会|商会)")
 _CLAUSE_BREAK = re.compile(r"[，。；！？,;!?：:、（）()\n]")
-_FILLER_TAIL = re.compile(r"(?:分别|已经|已|共计|共|累计|总计|合计|均|全部|仅|就|也|都|还|将|可|同比|环比|达到|达|为|是|有|约|超过|超|近|逾|到|至|在|占|的|了|从|由|降低|减少)+$")
+_FILLER_TAIL = re.compile(r"(?:只有|仅有|分别|已经|已|共计|共|累计|总计|合计|均|全部|仅|就|也|都|还|将|可|同比|环比|达到|达|为|是|有|约|超过|超|近|逾|到|至|在|占|的|了|从|由|降低|减少)+$")
 _FILLER_HEAD = re.compile("^(?:" + "|".join([*(p for p in _SUBJECT_PRONOUNS if p != "辖区"),
-                                          *"该公司 公司 共计 总计 累计 其中 截至目前 截至 目前 同时 此外 另外 今年 去年 全年 共 并 和 及 与 其 该 在 对 为 给 向 已 将 有 把 让 使".split()]) + ")+")
+                                          *"该公司 公司 共计 总计 累计 其中 截至目前 截至 目前 同时 此外 另外 今年 去年 全年 共 并 和 及 与 其 该 在 对 为 是 给 向 已 将 有 把 让 使".split()]) + ")+")
 _DATE_LEAD = re.compile(r"截至|截止|截止到|到|至")
 
 
