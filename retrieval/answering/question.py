@@ -269,9 +269,10 @@ def analyse(question: str, document_frequency: Callable[[str], int] | None = Non
     for part in parts:
         measure = MEASURE_AFTER.search(part)
         slot_places = [p for p in gazetteer().find(part) if p not in GENERIC] or places
-        slots.append(Slot(part, answer_type_of(part), measure.group(1) if measure else None, slot_places,
+        answer_type = answer_type_of(part)
+        slots.append(Slot(part, answer_type, measure.group(1) if measure else None, slot_places,
                           content_words(part), borrowed, counted_words(part, document_frequency, spelled),
-                          part.removeprefix(lead), asked_extent(part)))
+                          part.removeprefix(lead), asked_extent(part) if answer_type == "measure" else None))
     if len(places) > 1 and len(slots) == 1 and ("分别" in simplified or "和" in simplified or "各" in simplified):
         # 南岸区和綦江区的返岗率分别是多少: the same figure for each place, in the question's order.
         base = slots[0]

@@ -19,7 +19,8 @@ ASKED: list[tuple[str, str]] = [
     (r"多长(?!时间)|全长|总长|长度|体长|身长|(?<![增成延])长(?=多少米|多少公里|几米|几公里)|"
      r"how long (?:is|are|was|were) (?:the|a|an|it)\b(?! (?:time|period|delay|wait))|\blength", "长"),
     (r"多重|重量|体重|how heavy|\bweigh", "重"),
-    (r"面积|占地|how big an area|\barea\b", "面积"),
+    # Not a bare "area": a low-risk area is a place.
+    (r"面积|占地|\b(?:floor|land|total|surface) area\b|how (?:big|large) an area", "面积"),
 ]
 _ASKED_RES = [(re.compile(pattern), extent) for pattern, extent in ASKED]
 
