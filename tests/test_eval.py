@@ -13,6 +13,7 @@ from retrieval.evaluation import (
     HELDOUT_2_FLOORS,
     HELDOUT_3_FLOORS,
     HELDOUT_4_FLOORS,
+    HELDOUT_5_FLOORS,
     HELDOUT_FLOORS,
     Report,
     evaluate_answers,
@@ -68,7 +69,7 @@ def test_question_set_is_spread_and_typed():
 
 
 @pytest.mark.parametrize("name", ["questions.jsonl", "questions_english.jsonl", "questions_heldout_2.jsonl",
-                                  "questions_heldout_3.jsonl", "questions_heldout_4.jsonl"])
+                                  "questions_heldout_3.jsonl", "questions_heldout_4.jsonl", "questions_heldout_5.jsonl"])
 def test_every_evidence_snippet_exists_in_the_corpus(engine, name):
     texts = [p.text for p in engine.passages]
     for q in load_questions(QUESTIONS_FILE.parent / name):
@@ -80,6 +81,7 @@ def test_every_evidence_snippet_exists_in_the_corpus(engine, name):
                                          ("questions_heldout_2.jsonl", HELDOUT_2_FLOORS),
                                          ("questions_heldout_3.jsonl", HELDOUT_3_FLOORS),
                                          ("questions_heldout_4.jsonl", HELDOUT_4_FLOORS),
+                                         ("questions_heldout_5.jsonl", HELDOUT_5_FLOORS),
                                          ("questions_english.jsonl", ENGLISH_FLOORS)])
 def test_floors_hold_on_the_question_sets(engine, name, floors):
     questions = load_questions(QUESTIONS_FILE.parent / name)
