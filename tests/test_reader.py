@@ -92,7 +92,7 @@ def test_how_wide_or_deep_asks_a_measure_and_is_no_word_of_the_question():
 @pytest.mark.parametrize("question,extent", [
     ("茶园大道多宽", "宽"), ("南滨路改造前宽多少米", "宽"), ("How wide was the road?", "宽"), ("这座山海拔多少米", "高"),
     ("杯壁有多厚", "厚"), ("How thick is the wall of the cup?", "厚"), ("他们徒步走了多远", "远"),
-    ("南滨路有多长", "长"), ("仓库占地面积多少", "面积"), ("这头大象有多重", "重"),
+    ("南滨路有多长", "长"), ("杨树浦路纵深多少米", "长"), ("仓库占地面积多少", "面积"), ("这头大象有多重", "重"),
     ("担保期限多长时间", None), ("复工率是多少", None), ("产值提高多少", None)])
 def test_a_size_question_asks_for_one_extent(question, extent):
     assert analyse(question).slots[0].extent == extent

@@ -13,6 +13,8 @@ import re
 ASKED: list[tuple[str, str]] = [
     (r"多宽|宽度|宽(?=多少|几)|how wide|\bwidth", "宽"),
     (r"多高|高度|海拔|身高|(?<![提升增])高(?=多少|几)|how (?:tall|high)|\bheight|altitude", "高"),
+    # 纵深 is how far a street or a front runs: a length (杨树浦路纵深多少米 → 全长5586米).
+    (r"纵深", "长"),
     (r"多深|深度|水深|深(?=多少|几)|how deep|\bdepth", "深"),
     (r"多厚|厚度|厚(?=多少|几)|how thick|thickness", "厚"),
     (r"多远|距离|how far|distance", "远"),
@@ -28,7 +30,7 @@ _ASKED_RES = [(re.compile(pattern), extent) for pattern, extent in ASKED]
 STATED: dict[str, str] = {
     "宽": "宽", "宽度": "宽", "高": "高", "高度": "高", "海拔": "高", "身高": "高", "深": "深", "深度": "深",
     "水深": "深", "厚": "厚", "厚度": "厚", "长": "长", "长度": "长", "全长": "长", "总长": "长", "体长": "长",
-    "身长": "长", "距离": "远", "相距": "远", "远": "远", "重": "重", "重量": "重", "体重": "重", "面积": "面积",
+    "身长": "长", "纵深": "长", "距离": "远", "相距": "远", "远": "远", "重": "重", "重量": "重", "体重": "重", "面积": "面积",
     "占地": "面积",
 }
 # Words between the extent and its number (总宽为64米, 杯壁厚只有0.11毫米).
