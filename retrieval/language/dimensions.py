@@ -37,7 +37,7 @@ STATED: dict[str, str] = {
 _LINK = r"(?:约为|约|达到|达|为|是|有|只有|仅有|仅|近|超过|超|逾|共计|共|大约)*"
 # A verb ending in 长 or 高 is a change, not an extent (增长3米, 提高2米); 比重 is a share.
 _NOT_EXTENT = r"(?<![增成延生提升抬拔比])"
-_STATED_RE = re.compile(rf"{_NOT_EXTENT}(?:{'|'.join(sorted(STATED, key=len, reverse=True))}){_LINK}$")
+_STATED_RE = re.compile(rf"{_NOT_EXTENT}(?P<word>{'|'.join(sorted(STATED, key=len, reverse=True))}){_LINK}$")
 # Extents a reader takes for one another: how far one walked is the length of the walk.
 ALIKE = {"远": "长"}
 # Which family of unit each extent is measured in.
@@ -64,10 +64,7 @@ def asked_extent(question: str) -> str | None:
 def stated_extent(lead: str) -> str | None:
     """The extent named right before a number (是将全长 → 长, 、原宽 → 宽), None when it names none."""
     found = _STATED_RE.search(lead.strip())
-    if not found:
-        return None
-    word = re.sub(rf"{_LINK}$", "", found.group())
-    return STATED.get(word)
+    return STATED[found.group("word")] if found else None
 
 
 def unit_family(unit: str) -> str | None:
