@@ -34,7 +34,8 @@ def synonyms() -> dict[str, tuple[str, ...]]:
             for word in words:
                 found[word].update(w for w in words if w != word and len(w) >= 2)
     places = gazetteer().alias_to_place
-    return {w: tuple(sorted(s - places.keys())) for w, s in found.items() if w not in places and s - places.keys()}
+    kept = {w: tuple(sorted(o for o in s if o not in places)) for w, s in found.items() if w not in places}
+    return {w: others for w, others in kept.items() if others}
 
 
 def paraphrase(question: str, rng: random.Random) -> str | None:
