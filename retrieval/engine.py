@@ -257,13 +257,13 @@ class Engine:
         return self.embedder.encode([p.index_text for p in passages])
 
     def warm_up(self) -> None:
-        """Load the model, build BM25 and read the English dictionary now, so the first question does not pay
-        for them (the dictionary: ~2 s, ~60 MB)."""
-        from retrieval.language.english import dictionary
+        """Load the model, build BM25 and read the English dictionary and its synonyms now, so the first question
+        does not pay for them (the dictionary: ~2 s, ~60 MB)."""
+        from retrieval.answering.paraphrase import synonyms
 
         self.state.searcher
         self.embedder.encode_query("warm up")
-        dictionary()
+        synonyms()
 
     def search(self, question: str, top_k: int = 5, mode: str = "hybrid") -> list[Hit]:
         """The top_k passages for a question (validated first)."""

@@ -5,7 +5,7 @@ from __future__ import annotations
 import pytest
 
 from retrieval.answering.benchmark import bm25_searcher, known_places
-from retrieval.answering.candidates import FEATURES, candidates
+from retrieval.answering.candidates import FEATURES, candidates, synonyms_of, word_share
 from retrieval.answering.question import analyse, asked_about
 from retrieval.answering.reader import read
 
@@ -113,6 +113,19 @@ def test_a_measure_of_another_extent_is_no_candidate():
     assert "4.63公里" in long and not long & {"22米", "64米", "8万平方米"}
     assert not high & {"4.63公里", "22米", "64米", "8万平方米", "300吨"}
     assert {"4.63公里", "22米", "64米", "8万平方米", "300吨"} <= found("这个工程的规模有多大")  # no extent asked
+
+
+def test_a_word_said_in_other_words_counts_as_said():
+    synonyms = synonyms_of(analyse("茶园大道改扩建以后总宽多少米").slots[0])
+    assert "之后" in synonyms["以后"]
+    assert word_share(["以后", "总宽"], "改造之后总宽64米", lambda w: 1.0, (), synonyms) == 1.0
+    assert word_share(["以后", "总宽"], "改造之后总宽64米", lambda w: 1.0) == 0.5
+
+
+def test_a_synonym_is_close_in_form_and_names_no_other_metric():
+    assert "返岗" not in synonyms_of(analyse("綦江复工了多少企业").slots[0]).get("复工", ())  # 返岗率 is not 复工率
+    assert "补给站" not in synonyms_of(analyse("那家车厂一天能下线多少辆车").slots[0]).get("车厂", ())
+    assert synonyms_of(analyse("How many companies resumed work in Qijiang?").slots[0]) == {}
 
 
 def test_values_the_question_states_are_known():

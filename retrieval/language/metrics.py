@@ -44,6 +44,11 @@ def canonical(form: str) -> str | None:
     return _CANON.get(form)
 
 
+def metrics_within(word: str) -> set[str]:
+    """Canonical metrics whose surface forms contain the word (复工 → 复工率 and 返岗率, for 人员复工率)."""
+    return {canon for form, canon in _FORMS if word and word in form}
+
+
 def find_metrics(text: str) -> list[str]:
     """Canonical metrics named in text, in order, without repeats (longest form wins)."""
     seen: dict[str, None] = {}
