@@ -259,7 +259,7 @@ class Engine:
     def warm_up(self) -> None:
         """Load the model, build BM25 and read the English dictionary and its synonyms now, so the first question
         does not pay for them (the dictionary: ~2 s, ~60 MB)."""
-        from retrieval.answering.paraphrase import synonyms
+        from retrieval.language.synonyms import synonyms
 
         self.state.searcher
         self.embedder.encode_query("warm up")

@@ -238,10 +238,11 @@ def test_a_paraphrase_swaps_one_word_for_a_listed_synonym_and_keeps_places_and_m
     import random
     from pathlib import Path
 
-    from retrieval.answering.paraphrase import paraphrase, synonyms
+    from retrieval.answering.paraphrase import paraphrase
     from retrieval.evaluation import load_questions
     from retrieval.language.metrics import find_metrics
     from retrieval.language.places import gazetteer
+    from retrieval.language.synonyms import synonyms
     from retrieval.language.tokenizer import simplify
 
     questions = load_questions(Path(__file__).parent / "data" / "questions.jsonl")

@@ -20,6 +20,7 @@ from retrieval.language.dimensions import answers_extent
 from retrieval.language.metrics import find_metrics, metrics_within
 from retrieval.language.numbers import NumberMention, mentions_of_passage
 from retrieval.language.places import gazetteer
+from retrieval.language.synonyms import synonyms
 from retrieval.language.tokenizer import simplify_chars
 
 COUNTED_GAP = 3  # characters between a counted noun and its number (片剂压片350万片)
@@ -318,8 +319,6 @@ def synonyms_of(slot: Slot) -> dict[str, tuple[str, ...]]:
     0.791 / 0.384 / 0.833; sharing a character 0.860 / 0.497 / 0.918, then 0.772 / 0.356 / 0.827."""
     if is_english(slot.text):
         return {}
-    from retrieval.answering.paraphrase import synonyms
-
     table = synonyms()
     found = {w: tuple(s for s in table.get(w, ()) if set(s) & set(w) and metrics_within(s) == metrics_within(w))
              for w in slot.words}
