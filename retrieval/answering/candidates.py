@@ -356,7 +356,7 @@ def decision_features(ranked: list[Candidate], given: list[Candidate], hits: lis
         best.probability - second,
         best.features[FEATURES.index("sentence_words")],
         best.features[FEATURES.index("type_match")],
-        word_share(slot.words, _with_metrics(passage), weight, slot.alternatives),
+        word_share(slot.words, _with_metrics(passage), weight, slot.alternatives, synonyms_of(slot)),
         math.log1p(max(hit.bm25, 0.0)),
         float(len(given)),
         sum(c.probability for c in ranked if c.mention.text in texts),
