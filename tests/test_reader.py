@@ -5,7 +5,14 @@ from __future__ import annotations
 import pytest
 
 from retrieval.answering.benchmark import bm25_searcher, known_places
-from retrieval.answering.candidates import FEATURES, candidates, synonyms_of, word_share
+from retrieval.answering.candidates import (
+    DECISION_FEATURES,
+    FEATURES,
+    candidates,
+    decision_features,
+    synonyms_of,
+    word_share,
+)
 from retrieval.answering.question import analyse, asked_about
 from retrieval.answering.reader import read
 
@@ -126,6 +133,24 @@ def test_a_synonym_is_close_in_form_and_names_no_other_metric():
     assert "返岗" not in synonyms_of(analyse("綦江复工了多少企业").slots[0]).get("复工", ())  # 返岗率 is not 复工率
     assert "补给站" not in synonyms_of(analyse("那家车厂一天能下线多少辆车").slots[0]).get("车厂", ())
     assert synonyms_of(analyse("How many companies resumed work in Qijiang?").slots[0]) == {}
+
+
+def test_a_figure_of_another_year_is_flagged_for_the_decider():
+    contexts = ["2019年永康全市申请专利11271件，比上年增长12%。", "永康有跨境电商企业500余家。"]
+    searcher, _ = bm25_searcher(contexts)
+    column = DECISION_FEATURES.index("top_year_clash")
+
+    def clash(question: str) -> float:
+        analysis = analyse(question)
+        slot = analysis.slots[0]
+        hits = searcher.rank(question, None, mode="bm25", top_k=2)
+        ranked = sorted(candidates(analysis, slot, hits, searcher.word_weight), key=lambda c: -c.features[0])
+        given = [c for c in ranked if c.mention.text == "11271件"]
+        return decision_features(ranked, given, hits, slot, searcher.word_weight, analysis.year)[column]
+
+    assert clash("永康2018年申请专利多少件") == 1.0  # the sentence names 2019, not 2018
+    assert clash("永康2019年申请专利多少件") == 0.0
+    assert clash("永康申请专利多少件") == 0.0  # no year asked
 
 
 def test_values_the_question_states_are_known():

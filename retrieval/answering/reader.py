@@ -51,7 +51,7 @@ def read(question: str, hits: list[Hit], known_places: set[str], weight=len, sco
         taken = {(c.mention.text, c.hit_rank) for given in chosen for c in given}
         ranked = [c for c in ranked if (c.mention.text, c.hit_rank) not in taken]
         given = answer_set(ranked)
-        decision = decision_features(ranked, given, hits, slot, weight)
+        decision = decision_features(ranked, given, hits, slot, weight, analysis.year)
         confident = bool(given) and scorer.confidence(decision, compares_sentences(slot, similarity)) >= scorer.threshold
         chosen.append(given if confident else [])
     if not any(chosen):

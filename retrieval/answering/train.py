@@ -98,6 +98,7 @@ class Example:
     compared: bool = False  # its candidates carry the model's question–sentence cosines (English seed questions)
     paraphrased: bool = False  # asked in other words (see PARAPHRASES)
     group: str = ""  # the training question it comes from: a paraphrase and its original share a CV fold
+    year: str | None = None  # the year the question is scoped to
 
 
 def external_examples(folder: Path, name: str, keep: float) -> list[Example]:
@@ -118,7 +119,7 @@ def external_examples(folder: Path, name: str, keep: float) -> list[Example]:
             answerable = q.context in inside
             labels = [int(answerable and mention_matches(c.mention, q.value)) for c in cands]
             out.append(Example(name, cands, labels, hits, slot, searcher.word_weight, answerable,
-                               paraphrased=paraphrased, group=f"{name} {index}"))
+                               paraphrased=paraphrased, group=f"{name} {index}", year=analysis.year))
     return out
 
 
@@ -164,7 +165,8 @@ def _seed_set(engine, source: str, questions) -> list[Example]:
             # Right when it states a gold number: 不高于1% states 1%, 2月1日至6月30日 states 6月30日.
             labels = [int(any(w in squash(c.mention.text) for w in wanted)) for c in cands]
             out.append(Example(source, cands, labels, hits, slot, weight, q.answerable and bool(q.numbers),
-                               compares_sentences(slot, similarity), paraphrased, f"{source} {index}"))
+                               compares_sentences(slot, similarity), paraphrased, f"{source} {index}",
+                               analysis.year))
     return out
 
 
@@ -238,7 +240,7 @@ def _decisions(ranker: Logistic, examples: list[Example]) -> tuple[list[list[flo
         label = {id(c): y for c, y in zip(e.candidates, e.labels)}
         ranked = sorted(e.candidates, key=lambda c: -c.probability)
         given = answer_set(ranked)
-        decisions.append(decision_features(ranked, given, e.hits, e.slot, e.weight))
+        decisions.append(decision_features(ranked, given, e.hits, e.slot, e.weight, e.year))
         correct.append(int(any(label[id(c)] for c in given)))
         given_sets.append(given)
     return decisions, correct, given_sets
