@@ -19,6 +19,9 @@ from retrieval.answering.reader import read
 
 @pytest.mark.parametrize("question, answer_type, measure", [
     ("綦江有多少家企业复工", "count", "家"),
+    ("綦江送工人数一共多少", "count", "人"),  # a count named by its measure word and 数 asks for that unit
+    ("这个小区的户数是多少", "count", "户"),
+    ("数据有多少条", "count", "条"),  # 数据 is no count of 数; the measure after 多少 says what is asked
     ("每集大约多少分钟", "duration", "分钟"),  # a measure word of the number extractor: a duration
     ("需要几个月", "duration", "个月"),
     ("43000韩元等于多少人民币", "money", "人民币"),  # 人民币, not 人
