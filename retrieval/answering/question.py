@@ -36,7 +36,7 @@ _MEASURE_WORDS = "|".join(sorted(map(re.escape, MEASURE_TYPES), key=len, reverse
 # 多少 or 几 asking for a figure; not 几 in 几乎, 几十 or 十几, which ask nothing (十几名销售人员卖了多少钱 asks for money).
 HOW_MUCH = r"(?<![十百千万亿一二三四五六七八九两零\d])(?:多少|几(?![乎十百千万亿]))"
 MEASURE_AFTER = re.compile(rf"{HOW_MUCH}({_MEASURE_WORDS})")
-# A count named by its measure word and 数 (死亡人数, 户数, 参赛队伍的场次数) asks for that unit as 多少人 does: 人数多少
+# A count named by its measure word and 数 (死亡人数, 户数, 比赛次数) asks for that unit as 多少人 does: 人数多少
 # is answered by 3453人, not by 两条. Not 数字/数据/数码/数学/数值, which are no counts.
 COUNT_NOUN = re.compile("(" + "|".join(k for k, kind in MEASURE_KINDS.items() if kind == "count" and len(k) == 1)
                         + ")数(?![字据码学值])")
