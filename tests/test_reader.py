@@ -22,6 +22,8 @@ from retrieval.answering.reader import read
     ("綦江送工人数一共多少", "count", "人"),  # a count named by its measure word and 数 asks for that unit
     ("这个小区的户数是多少", "count", "户"),
     ("数据有多少条", "count", "条"),  # 数据 is no count of 数; the measure after 多少 says what is asked
+    ("吴姓人口数量", "count", None),  # 人口 is no 口, 数量 no measure
+    ("全市人口数是多少", "count", None),
     ("每集大约多少分钟", "duration", "分钟"),  # a measure word of the number extractor: a duration
     ("需要几个月", "duration", "个月"),
     ("43000韩元等于多少人民币", "money", "人民币"),  # 人民币, not 人

@@ -37,9 +37,9 @@ _MEASURE_WORDS = "|".join(sorted(map(re.escape, MEASURE_TYPES), key=len, reverse
 HOW_MUCH = r"(?<![十百千万亿一二三四五六七八九两零\d])(?:多少|几(?![乎十百千万亿]))"
 MEASURE_AFTER = re.compile(rf"{HOW_MUCH}({_MEASURE_WORDS})")
 # A count named by its measure word and 数 (死亡人数, 户数, 比赛次数) asks for that unit as 多少人 does: 人数多少
-# is answered by 3453人, not by 两条. Not 数字/数据/数码/数学/数值, which are no counts.
-COUNT_NOUN = re.compile("(" + "|".join(k for k, kind in MEASURE_KINDS.items() if kind == "count" and len(k) == 1)
-                        + ")数(?![字据码学值])")
+# is answered by 3453人, not by 两条. Not 数字/数据/数码/数学/数值/数量, which are no counts, nor 人口数, which is no 口.
+COUNT_NOUN = re.compile("(?<!人)(" + "|".join(k for k, kind in MEASURE_KINDS.items() if kind == "count" and len(k) == 1)
+                        + ")数(?![字据码学值量])")
 # Interrogatives of a size: each asks for a measure, and none is a word of what is asked about (多深 was, while
 # only the head-noun list knew it). 多重 asks a weight too, but is also "multiple" (多重因素): a measure, kept as a word.
 HOW_BIG = "多长|多高|多远|多深|多宽|多厚|多快"
