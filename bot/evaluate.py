@@ -97,16 +97,24 @@ def benchmark_report(name: str, folder: Path, limit: int, console: Console, mode
 
 
 def answers_report(benchmark: str, path: Path, console: Console, articles: int = 100) -> dict:
-    """Reader vs the simple baseline on a set's numeric questions (left-out articles must be refused)."""
-    from retrieval.answering.benchmark import answer_benchmark
+    """Reader vs the simple baseline on a set's numeric questions, then on its who/which/what questions (left-out
+    articles' questions must be refused)."""
+    from retrieval.answering.benchmark import answer_benchmark, sentence_benchmark
 
     figures = answer_benchmark(Path(path), benchmark, articles=articles)
-    table = Table(title=f"{benchmark}: numeric questions, {articles} articles in the corpus")
+    _print_figures(console, f"{benchmark}: numeric questions, {articles} articles in the corpus", figures)
+    sentences = sentence_benchmark(Path(path), benchmark, articles=articles)
+    _print_figures(console, f"{benchmark}: who/which/what questions (the answer's sentence holds the gold phrase)",
+                   sentences)
+    return {**figures, "sentences": sentences}
+
+
+def _print_figures(console: Console, title: str, figures: dict) -> None:
+    table = Table(title=title)
     for key in figures:
         table.add_column(key, justify="right")
     table.add_row(*[f"{v:.3f}" if isinstance(v, float) else str(v) for v in figures.values()])
     console.print(table)
-    return figures
 
 
 def run_eval(questions, benchmark, path, limit, json_out, show_failures, console: Console, errors: Console,

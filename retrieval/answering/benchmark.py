@@ -36,6 +36,15 @@ class NumericQuestion:
     context: int
 
 
+@dataclass
+class TextQuestion:
+    """A question whose gold answer is a name or phrase (谁, 哪个, 什么), with its own context's index."""
+
+    question: str
+    gold: str
+    context: int
+
+
 def number_value(text: str) -> float | None:
     """The value of a text that is one number (1,786 → 1786; 三十萬 → 300000; 83.4% → 83.4), else None."""
     simple = simplify_chars(text.strip())
@@ -52,6 +61,20 @@ def mention_matches(mention: NumberMention, value: float) -> bool:
 
 def load_set(folder: Path, name: str) -> tuple[list[str], list[NumericQuestion], list[str]]:
     """(contexts, numeric questions, article titles per context) of one set."""
+    contexts, questions, titles = _read_set(folder, name)
+    numeric = [NumericQuestion(q, gold, value, c) for q, gold, c in questions
+               if (value := number_value(gold)) is not None]
+    return contexts, numeric, titles
+
+
+def load_text_set(folder: Path, name: str) -> tuple[list[str], list[TextQuestion], list[str]]:
+    """(contexts, questions whose gold answer is not a number, article titles per context) of one set."""
+    contexts, questions, titles = _read_set(folder, name)
+    return contexts, [TextQuestion(q, gold, c) for q, gold, c in questions if number_value(gold) is None], titles
+
+
+def _read_set(folder: Path, name: str) -> tuple[list[str], list[tuple[str, str, int]], list[str]]:
+    """(contexts, (question, gold answer, context index) for every answered question, titles per context)."""
     data = json.loads((Path(folder) / FILES[name]).read_text("utf-8"))
     contexts: dict[str, int] = {}
     titles: list[str] = []
@@ -63,9 +86,8 @@ def load_set(folder: Path, name: str) -> tuple[list[str], list[NumericQuestion],
                 titles.append(str(article.get("title") or article.get("id") or index))
             for qa in paragraph["qas"]:
                 gold = (qa.get("answers") or [{}])[0].get("text", "")
-                value = number_value(gold) if gold else None
-                if value is not None:
-                    questions.append(NumericQuestion(qa["question"], gold, value, index))
+                if gold:
+                    questions.append((qa["question"], gold, index))
     return list(contexts), questions, titles
 
 
@@ -90,21 +112,21 @@ def known_places(passages: list[Passage]) -> set[str]:
     return {place for p in passages for place in (*p.places, *p.article_places)}
 
 
+def _bigrams(text: str) -> set[str]:
+    text = re.sub(r"\W", "", simplify_chars(text))
+    return {text[i:i + 2] for i in range(len(text) - 1)}
+
+
 def baseline(question: str, hits: list[Hit]) -> NumberMention | None:
     """The simple baseline: in the top passage, the number whose ±20-character window shares most
     character bigrams with the question."""
     if not hits:
         return None
-
-    def bigrams(text):
-        text = re.sub(r"\W", "", simplify_chars(text))
-        return {text[i:i + 2] for i in range(len(text) - 1)}
-
-    q = bigrams(question)
+    q = _bigrams(question)
     text = hits[0].passage.text
     best, best_overlap = None, -1
     for m in passage_mentions(hits[0]):
-        overlap = len(q & bigrams(text[max(0, m.start - 20):m.end + 20]))
+        overlap = len(q & _bigrams(text[max(0, m.start - 20):m.end + 20]))
         if overlap > best_overlap:
             best, best_overlap = m, overlap
     return best
@@ -146,3 +168,49 @@ def answer_benchmark(folder: Path, name: str, articles: int = 100, left_out: int
             "top1": figures["reader_top1"] / n, "any_reading": figures["reader_any"] / n,
             "answered": figures["reader_answered"] / n, "refused_left_out": figures["refused_left_out"] / m,
             "baseline_top1": figures["baseline_top1"] / n, "p50_ms": float(np.percentile(times, 50)) if times else 0.0}
+
+
+def baseline_sentence(question: str, hits: list[Hit]) -> str:
+    """The simple baseline for a who/which/what question: the top passage's sentence sharing most character
+    bigrams with the question."""
+    from retrieval.answering.reader import SENTENCE_END
+
+    if not hits:
+        return ""
+    q = _bigrams(question)
+    return max(SENTENCE_END.split(hits[0].passage.text), key=lambda s: len(q & _bigrams(s)), default="")
+
+
+def sentence_benchmark(folder: Path, name: str, articles: int = 100, left_out: int = 100, top_k: int = 3,
+                       limit: int = 400) -> dict:
+    """Who/which/what questions (gold not a number, read as asking no figure) over the same corpus as
+    answer_benchmark: an answer counts when its sentence holds the gold phrase; left-out questions must be refused.
+    limit caps the in-corpus questions (a fixed shuffle), as there are thousands."""
+    from retrieval.answering.question import analyse
+    from retrieval.answering.reader import read
+
+    contexts, questions, titles = load_text_set(folder, name)
+    kept, dropped = split_articles(titles, articles)
+    keep = [i for i, t in enumerate(titles) if t in kept]
+    inside_set = set(keep)
+    searcher, passages = bm25_searcher([contexts[i] for i in keep])
+    known = known_places(passages)
+    asked = [q for q in questions if not analyse(q.question).numeric]
+    random.Random(0).shuffle(asked)
+    inside = [q for q in asked if q.context in inside_set][:limit]
+    outside = [q for q in asked if titles[q.context] in dropped][:left_out]
+    said = {"reader_top1": 0, "reader_answered": 0, "baseline_top1": 0, "refused_left_out": 0}
+    for q in inside + outside:
+        hits = searcher.rank(q.question, None, mode="bm25", top_k=top_k)
+        answer = read(q.question, hits, known, searcher.word_weight)
+        if q in outside:
+            said["refused_left_out"] += not answer.answerable
+            continue
+        gold = simplify_chars(q.gold).lower()
+        said["baseline_top1"] += gold in simplify_chars(baseline_sentence(q.question, hits)).lower()
+        said["reader_answered"] += answer.answerable
+        said["reader_top1"] += answer.answerable and gold in simplify_chars(answer.answer).lower()
+    n, m = max(1, len(inside)), max(1, len(outside))
+    return {"set": name, "questions": len(inside), "left_out_questions": len(outside),
+            "top1": said["reader_top1"] / n, "answered": said["reader_answered"] / n,
+            "refused_left_out": said["refused_left_out"] / m, "baseline_top1": said["baseline_top1"] / n}
