@@ -15,6 +15,7 @@ from retrieval.answering.candidates import (
 )
 from retrieval.answering.question import analyse, asked_about
 from retrieval.answering.reader import read
+from retrieval.answering.sentences import SENTENCE_FEATURES, sentence_candidates
 
 
 @pytest.mark.parametrize("question, answer_type, measure", [
@@ -196,6 +197,34 @@ def test_a_rank_answers_which_one_not_how_many():
     count, rank = matches("联赛有多少个球队参加"), matches("联赛是第几届赛事")
     assert (count["64届"], count["13"]) == (0.0, 1.0)
     assert (rank["64届"], rank["13"]) == (1.0, 0.0)
+
+
+def test_sentence_candidates_say_how_much_of_the_question_each_sentence_holds():
+    contexts = ["长城始建于春秋战国时期。明长城东起鸭绿江，西至嘉峪关。长城是世界文化遗产。"]
+    searcher, _ = bm25_searcher(contexts)
+    analysis = analyse("明长城西至哪里")
+    hits = searcher.rank(analysis.simplified, None, mode="bm25", top_k=1)
+    found = {c.text: c.features for c in sentence_candidates(analysis, hits, searcher.word_weight)}
+    words, gap = SENTENCE_FEATURES.index("words"), SENTENCE_FEATURES.index("bigrams_gap")
+    west = found["明长城东起鸭绿江，西至嘉峪关。"]
+    assert west[words] > found["长城是世界文化遗产。"][words]
+    assert west[gap] == 0.0 and found["长城始建于春秋战国时期。"][gap] < 0.0  # compared with the best sentence
+
+
+def test_the_fitted_sentence_reader_answers_and_refuses():
+    """The committed sentence ranker picks the sentence that says what is asked; its decider refuses a question the
+    passages do not touch."""
+    contexts = ["长城始建于春秋战国时期。明长城东起鸭绿江，西至嘉峪关。长城是世界文化遗产。",
+                "故宫位于北京中轴线的中心，是明清两代的皇家宫殿。", "西湖位于杭州市西部，湖中有白堤和苏堤。",
+                "黄山以奇松、怪石、云海、温泉著称。", "泰山位于山东省泰安市，古称岱宗。", "秦始皇陵位于陕西省西安市临潼区。"]
+    searcher, passages = bm25_searcher(contexts)
+    asked = "明长城西至何处"
+    answer = read(asked, searcher.rank(asked, None, mode="bm25", top_k=2), known_places(passages),
+                  searcher.word_weight)
+    assert answer.answerable and "嘉峪关" in answer.answer
+    other = "泰姬陵是谁下令修建的"
+    answer = read(other, searcher.rank(other, None, mode="bm25", top_k=2), known_places(passages), searcher.word_weight)
+    assert not answer.answerable
 
 
 @pytest.fixture(scope="module")

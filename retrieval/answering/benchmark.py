@@ -173,7 +173,7 @@ def answer_benchmark(folder: Path, name: str, articles: int = 100, left_out: int
 def baseline_sentence(question: str, hits: list[Hit]) -> str:
     """The simple baseline for a who/which/what question: the top passage's sentence sharing most character
     bigrams with the question."""
-    from retrieval.answering.reader import SENTENCE_END
+    from retrieval.answering.sentences import SENTENCE_END
 
     if not hits:
         return ""

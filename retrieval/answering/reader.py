@@ -2,8 +2,6 @@
 
 from __future__ import annotations
 
-import re
-
 from retrieval.answer import Answer, Reading, check_grounded, not_found
 from retrieval.answering.candidates import (
     Candidate,
@@ -11,16 +9,12 @@ from retrieval.answering.candidates import (
     candidates,
     compares_sentences,
     decision_features,
-    word_share,
 )
 from retrieval.answering.compare import comparison_answer
 from retrieval.answering.question import QuestionAnalysis, analyse
 from retrieval.answering.scorer import Scorer, load_scorer
+from retrieval.answering.sentences import sentence_candidates, sentence_decision
 from retrieval.index.search import Hit
-from retrieval.language.tokenizer import simplify, simplify_chars
-
-SENTENCE_END = re.compile(r"(?<=[。！？；!?;\n])")
-MIN_SENTENCE_SHARE = 0.5  # an entity question is answered by a sentence holding at least half its words
 
 
 def read(question: str, hits: list[Hit], known_places: set[str], weight=len, scorer: Scorer | None = None,
@@ -42,9 +36,9 @@ def read(question: str, hits: list[Hit], known_places: set[str], weight=len, sco
         table = comparison_answer(analysis, facts, passage_of)
         if table is not None:
             return table
-    if not analysis.numeric:
-        return _sentence_answer(question, analysis, hits, weight)
     scorer = scorer or load_scorer()
+    if not analysis.numeric:
+        return _sentence_answer(question, analysis, hits, weight, scorer)
     chosen: list[list[Candidate]] = []
     for slot in analysis.slots:
         ranked = scorer.score(candidates(analysis, slot, hits, weight, similarity))
@@ -101,21 +95,11 @@ def _numeric_answer(question: str, slots: list, hits: list[Hit], chosen: list[li
     return answer
 
 
-def _sentence_answer(question: str, analysis: QuestionAnalysis, hits: list[Hit], weight) -> Answer:
-    """Who/which/what questions: the cited sentence sharing most of the question's words (IDF-weighted)."""
-    best, best_score = None, 0.0
-    for rank, hit in enumerate(hits):
-        for sentence in SENTENCE_END.split(hit.passage.text):
-            if len(sentence.strip()) < 6:
-                continue
-            s = simplify_chars(simplify(sentence))
-            share = word_share(analysis.words, s, weight, analysis.alternatives)
-            score = share * (0.9 ** rank)
-            if score > best_score:
-                best, best_score = (sentence.strip(), rank, share), score
-    if best is None or best[2] < MIN_SENTENCE_SHARE:
+def _sentence_answer(question: str, analysis: QuestionAnalysis, hits: list[Hit], weight, scorer: Scorer) -> Answer:
+    """Who/which/what questions: the sentence the fitted ranker rates best, if the decider gives it."""
+    ranked = scorer.score_sentences(sentence_candidates(analysis, hits, weight))
+    if not ranked or not scorer.gives_sentence(sentence_decision(ranked, hits)):
         return not_found(question, hits, "相关段落没有回答这个问题")
-    sentence, rank, _ = best
-    cited = [hits[rank]] + [h for i, h in enumerate(hits) if i != rank]
-    return Answer(question, f"{sentence}[1]", True, [], cited)
-
+    best = ranked[0]
+    cited = [hits[best.hit_rank]] + [h for i, h in enumerate(hits) if i != best.hit_rank]
+    return Answer(question, f"{best.text}[1]", True, [], cited)

@@ -14,6 +14,7 @@ from pathlib import Path
 import numpy as np
 
 from retrieval.answering.candidates import DECISION_FEATURES, FEATURES, Candidate
+from retrieval.answering.sentences import SENTENCE_DECISION_FEATURES, SENTENCE_FEATURES, SentenceCandidate
 
 SIMILARITY_COLUMN = DECISION_FEATURES.index("top_similarity")
 MODEL_PATH = Path(__file__).resolve().parents[1] / "data" / "reader_model.json"
@@ -52,18 +53,31 @@ class Logistic:
 @dataclass(frozen=True)
 class Scorer:
     """Fitted models: one ranks a slot's candidates, two (by whether sentences were compared) decide whether the
-    best is given at all."""
+    best is given at all; two more do the same for the sentences answering a who/which/what question."""
 
     ranker: Logistic  # pairwise: which of two candidates is the answer; softmax over a slot's candidates
     decider: Logistic  # P(the best candidate is right) from DECISION_FEATURES but top_similarity
     compared_decider: Logistic  # the same for slots whose sentences the model compared (English), from all of them
     threshold: float  # below this the best candidate is not given (chosen for a stated precision)
     info: dict
+    # Who/which/what questions (retrieval/answering/sentences.py): which sentence answers, whether it is given.
+    sentence_ranker: Logistic
+    sentence_decider: Logistic
+    sentence_threshold: float  # refuses the training share of left-out articles' questions (SENTENCE_REFUSAL)
 
     def score(self, candidates: list[Candidate]) -> list[Candidate]:
         """The candidates with probabilities set, best first."""
         set_scores(self.ranker, candidates)
         return sorted(candidates, key=lambda c: (-c.probability, c.hit_rank, c.mention.start))
+
+    def score_sentences(self, candidates: list[SentenceCandidate]) -> list[SentenceCandidate]:
+        """A question's candidate sentences with probabilities set, best first."""
+        set_scores(self.sentence_ranker, candidates)
+        return sorted(candidates, key=lambda c: (-c.probability, c.hit_rank))
+
+    def gives_sentence(self, decision: list[float]) -> bool:
+        """Whether the best sentence is given, from SENTENCE_DECISION_FEATURES."""
+        return float(self.sentence_decider.probabilities([decision])[0]) >= self.sentence_threshold
 
     def confidence(self, decision: list[float], compared: bool = False) -> float:
         """P(the best candidate answers the slot), from decision features (compared: the candidates carry the
@@ -78,7 +92,7 @@ def without_similarity(decision: list) -> list:
     return [v for i, v in enumerate(decision) if i != SIMILARITY_COLUMN]
 
 
-def set_scores(ranker: Logistic, candidates: list[Candidate]) -> None:
+def set_scores(ranker: Logistic, candidates: list[Candidate] | list[SentenceCandidate]) -> None:
     """Give each candidate the ranker's raw score and its softmax share among the slot's candidates."""
     logits = ranker.logits([c.features for c in candidates])
     shares = np.exp(logits - logits.max()) if len(logits) else logits
@@ -94,11 +108,14 @@ def load_scorer(path: Path = MODEL_PATH) -> Scorer:
     except (OSError, ValueError) as exc:
         raise ScorerError(f"cannot read the answer scorer {path}: {exc}; refit it with "
                           "`python -m retrieval.answering.train`") from exc
-    if data.get("features") != FEATURES or data.get("decision_features") != DECISION_FEATURES:
+    if (data.get("features") != FEATURES or data.get("decision_features") != DECISION_FEATURES
+            or data.get("sentence_features") != SENTENCE_FEATURES
+            or data.get("sentence_decision_features") != SENTENCE_DECISION_FEATURES):
         raise ScorerError(f"{path} was fitted on other features; refit it with `python -m retrieval.answering.train`")
     try:
-        compared = Logistic.from_dict(data["compared_decider"])
+        return Scorer(Logistic.from_dict(data["ranker"]), Logistic.from_dict(data["decider"]),
+                      Logistic.from_dict(data["compared_decider"]), float(data["threshold"]), data.get("info", {}),
+                      Logistic.from_dict(data["sentence_ranker"]), Logistic.from_dict(data["sentence_decider"]),
+                      float(data["sentence_threshold"]))
     except KeyError as exc:
-        raise ScorerError(f"{path} has no compared_decider; refit it with `python -m retrieval.answering.train`") from exc
-    return Scorer(Logistic.from_dict(data["ranker"]), Logistic.from_dict(data["decider"]), compared,
-                  float(data["threshold"]), data.get("info", {}))
+        raise ScorerError(f"{path} has no {exc}; refit it with `python -m retrieval.answering.train`") from exc

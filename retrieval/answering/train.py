@@ -6,6 +6,8 @@ question–sentence cosine, which only English questions have); a number is give
 says it is more likely right than wrong (WRONG_ANSWER_COST). The decider learns from cross-fitted ranker
 scores (each question scored by a ranker fitted without it), as questions are scored at run time.
 
+The sentence reader (who/which/what questions) is fitted alongside: retrieval/answering/train_sentences.py.
+
 Training data: numeric-answer questions of CMRC 2018 dev and DuReader-robust dev (each over a corpus of
 some of its own set's articles; questions of the articles left out must be refused), plus the seed
 questions in tests/data/questions.jsonl. Never DRCD, never tests/data/questions_heldout*.jsonl. Each Chinese
@@ -48,6 +50,7 @@ from retrieval.answering.candidates import (
 from retrieval.answering.paraphrase import paraphrase
 from retrieval.answering.question import Slot, analyse
 from retrieval.answering.scorer import MODEL_PATH, Logistic, set_scores, without_similarity
+from retrieval.answering.sentences import SENTENCE_DECISION_FEATURES, SENTENCE_FEATURES
 from retrieval.index.search import Hit
 
 REPO = Path(__file__).resolve().parents[2]
@@ -325,11 +328,21 @@ def main() -> None:
     parser.add_argument("--repeats", type=int, default=4, help="fold assignments the CV figures are averaged over")
     args = parser.parse_args()
     started = time.perf_counter()
+    from retrieval.answering.train_sentences import (  # it imports this module's fitting functions
+        SENTENCE_REFUSAL,
+        cross_validate_sentences,
+        fit_sentence_reader,
+        sentence_examples,
+    )
+
     examples = (external_examples(args.path, "cmrc", args.keep) + external_examples(args.path, "dureader", args.keep)
                 + seed_examples(SEED_SETS, args.model))
+    sentence_set = [e for name in ("cmrc", "dureader") for e in sentence_examples(args.path, name, args.keep, TOP_K)]
     if args.cv:
         figures = cross_validate(examples, args.cv, args.repeats)
         print(f"{args.cv}-fold CV × {args.repeats}: {figures} ({time.perf_counter() - started:.0f} s)")
+        sentences = cross_validate_sentences(sentence_set, args.cv, args.repeats)
+        print(f"sentences, {args.cv}-fold CV × {args.repeats}: {sentences} ({time.perf_counter() - started:.0f} s)")
         return
     counts = {}
     for e in examples:
@@ -351,19 +364,31 @@ def main() -> None:
                         "given_right": float(np.mean([c for c, e in zip(correct, examples) if e.source == source])),
                         "answered": float(np.mean([g for g, e in zip(given, examples) if e.source == source]))}
                for source in counts}
+    sentence_ranker, sentence_decider, sentence_threshold = fit_sentence_reader(sentence_set)
+    for e in sentence_set:
+        entry = counts.setdefault(f"{e.source} sentences", {"questions": 0, "candidates": 0, "positives": 0})
+        entry["questions"] += 1
+        entry["candidates"] += len(e.candidates)
+        entry["positives"] += sum(e.labels)
     out = {"features": FEATURES, "decision_features": DECISION_FEATURES, "ranker": _as_dict(ranker),
            "decider": _as_dict(decider), "compared_decider": _as_dict(compared_decider), "threshold": threshold,
+           "sentence_features": SENTENCE_FEATURES, "sentence_decision_features": SENTENCE_DECISION_FEATURES,
+           "sentence_ranker": _as_dict(sentence_ranker), "sentence_decider": _as_dict(sentence_decider),
+           "sentence_threshold": sentence_threshold,
            "info": {"trained_on": counts, "out_of_fold": summary, "wrong_answer_cost": WRONG_ANSWER_COST,
-                    "articles_kept": args.keep, "top_k": TOP_K}}
+                    "articles_kept": args.keep, "top_k": TOP_K, "sentence_refusal": SENTENCE_REFUSAL}}
     args.out.write_text(json.dumps(out, ensure_ascii=False, indent=1), "utf-8")
     for name, model, names in (("ranker", ranker, FEATURES),
                                ("decider", decider, without_similarity(DECISION_FEATURES)),
-                               ("compared decider", compared_decider, DECISION_FEATURES)):
+                               ("compared decider", compared_decider, DECISION_FEATURES),
+                               ("sentence ranker", sentence_ranker, SENTENCE_FEATURES),
+                               ("sentence decider", sentence_decider, SENTENCE_DECISION_FEATURES)):
         print(name + ":")
         for feature, w in sorted(zip(names, model.weights), key=lambda kv: -abs(kv[1])):
             print(f"  {feature:20s} {w:+.3f}")
     print(f"counts {counts}\nout of fold {summary}")
-    print(f"threshold {threshold:.3f} (wrong-answer cost {WRONG_ANSWER_COST}); wrote {args.out} "
+    print(f"threshold {threshold:.3f} (wrong-answer cost {WRONG_ANSWER_COST}); sentence threshold "
+          f"{sentence_threshold:.3f} (refuses {SENTENCE_REFUSAL} of left-out questions); wrote {args.out} "
           f"in {time.perf_counter() - started:.0f} s")
 
 
