@@ -129,13 +129,14 @@ def passage_mentions(hit: Hit) -> list[NumberMention]:
     return mentions_of_passage(hit.passage)
 
 
-def _ngrams(text: str, n: int) -> set[str]:
+def ngrams(text: str, n: int) -> set[str]:
+    """The character n-grams of a text, punctuation and spaces left out."""
     chars = re.sub(r"\W", "", text)
     return {chars[i:i + n] for i in range(len(chars) - n + 1)}
 
 
 def _bigrams(text: str) -> set[str]:
-    return _ngrams(text, 2)
+    return ngrams(text, 2)
 
 
 def word_share(words: list[str], text: str, weight, alternatives: list[tuple[str, ...]] = (),
@@ -227,7 +228,7 @@ def features(mention: NumberMention, rank: int, hit: Hit, top: float, slot: Slot
         float(not re.search(r"\d", mention.text)),
         word_share(slot.words, clause, rare, slot.alternatives, synonyms),
         word_share(slot.words, sentence, rare, slot.alternatives, synonyms),
-        len(trigrams & _ngrams(sentence, 3)) / len(trigrams) if trigrams else 0.0,
+        len(trigrams & ngrams(sentence, 3)) / len(trigrams) if trigrams else 0.0,
         float(any(same_value(v, mention.value) or same_value(v, mention.value_max) for v in question.numbers)),
         float(any(w in text[max(0, mention.start - len(w) - COUNTED_GAP):mention.start] or w in after
                   for w in slot.counted)),
@@ -292,7 +293,7 @@ def candidates(question: QuestionAnalysis, slot: Slot, hits: list[Hit], weight,
     similarity: cosines of the question and some texts (the engine's model); used for English questions."""
     top = max((h.score for h in hits), default=0.0)
     whole = _question_bigrams(slot)  # once per slot, not per number
-    trigrams = _ngrams(_asked_text(slot), 3)
+    trigrams = ngrams(_asked_text(slot), 3)
     synonyms = synonyms_of(slot)
     out = []
     for rank, hit in enumerate(hits):

@@ -11,7 +11,7 @@ import math
 import re
 from dataclasses import dataclass
 
-from retrieval.answering.candidates import _ngrams, synonyms_of, word_share
+from retrieval.answering.candidates import ngrams, synonyms_of, word_share
 from retrieval.answering.question import QuestionAnalysis
 from retrieval.index.search import Hit
 from retrieval.language.tokenizer import simplify, simplify_chars
@@ -53,7 +53,7 @@ class SentenceCandidate:
 def sentence_candidates(analysis: QuestionAnalysis, hits: list[Hit], weight) -> list[SentenceCandidate]:
     """Every sentence of the hits as a candidate answer, with SENTENCE_FEATURES (the gaps filled in last)."""
     asked = simplify_chars(analysis.simplified)
-    bigrams, trigrams = _ngrams(asked, 2), _ngrams(asked, 3)
+    bigrams, trigrams = ngrams(asked, 2), ngrams(asked, 3)
     synonyms = synonyms_of(analysis.slots[0]) if analysis.slots else {}
     top = max((h.score for h in hits), default=0.0)
     out = []
@@ -64,8 +64,8 @@ def sentence_candidates(analysis: QuestionAnalysis, hits: list[Hit], weight) -> 
             said = simplify_chars(simplify(sentence))
             out.append(SentenceCandidate(sentence.strip(), rank, [
                 word_share(analysis.words, said, weight, analysis.alternatives, synonyms),
-                len(bigrams & _ngrams(said, 2)) / len(bigrams) if bigrams else 0.0,
-                len(trigrams & _ngrams(said, 3)) / len(trigrams) if trigrams else 0.0,
+                len(bigrams & ngrams(said, 2)) / len(bigrams) if bigrams else 0.0,
+                len(trigrams & ngrams(said, 3)) / len(trigrams) if trigrams else 0.0,
                 1.0 / (1 + rank),
                 hit.score / top if top > 0 else 0.0,
             ]))

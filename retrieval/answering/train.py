@@ -249,17 +249,19 @@ def _decisions(ranker: Logistic, examples: list[Example]) -> tuple[list[list[flo
     return decisions, correct, given_sets
 
 
-def cross_fitted_decisions(examples: list[Example], folds: int = 5, seed: int = 1
+def cross_fitted_decisions(examples: list, folds: int = 5, seed: int = 1, decide=None
                            ) -> tuple[list[list[float]], list[int]]:
     """Each question's decision features under a ranker fitted without it (k folds), so the decider learns
-    from scores like those of questions the ranker never saw, not from its in-sample confidence."""
+    from scores like those of questions the ranker never saw, not from its in-sample confidence. decide(ranker,
+    examples) → (rows, whether right): the numbers' (_decisions) unless given (the sentence reader's)."""
+    decide = decide or (lambda ranker, chosen: _decisions(ranker, chosen)[:2])
     fold = _folds(examples, folds, seed)
     decisions: list[list[float]] = [[] for _ in examples]
     correct = [0] * len(examples)
     for f in range(folds):
         ranker = fit_pairwise([e for e, k in zip(examples, fold) if k != f])
         inside = [i for i, k in enumerate(fold) if k == f]
-        rows, right, _ = _decisions(ranker, [examples[i] for i in inside])
+        rows, right = decide(ranker, [examples[i] for i in inside])
         for i, row, y in zip(inside, rows, right):
             decisions[i], correct[i] = row, y
     return decisions, correct

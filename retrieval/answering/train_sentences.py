@@ -17,7 +17,7 @@ from retrieval.answering.benchmark import bm25_searcher, load_text_set, split_ar
 from retrieval.answering.question import analyse
 from retrieval.answering.scorer import Logistic, set_scores
 from retrieval.answering.sentences import SentenceCandidate, sentence_candidates, sentence_decision
-from retrieval.answering.train import _folds, fit, fit_pairwise
+from retrieval.answering.train import _folds, cross_fitted_decisions, fit, fit_pairwise
 from retrieval.index.search import Hit
 from retrieval.language.tokenizer import simplify, simplify_chars
 
@@ -81,15 +81,7 @@ def fit_sentence_reader(examples: list[SentenceExample], folds: int = 5, seed: i
     """The ranker on every example (train.fit_pairwise); the decider (train.fit) on cross-fitted decision rows,
     each question scored by a ranker fitted without it, as at run time; and the threshold that refuses
     SENTENCE_REFUSAL of the left-out articles' questions."""
-    fold = _folds(examples, folds, seed)
-    rows: list[list[float]] = [[] for _ in examples]
-    right = [0] * len(examples)
-    for f in range(folds):
-        ranker = fit_pairwise([e for e, k in zip(examples, fold) if k != f])
-        inside = [i for i, k in enumerate(fold) if k == f]
-        fold_rows, fold_right = decisions(ranker, [examples[i] for i in inside])
-        for i, row, y in zip(inside, fold_rows, fold_right):
-            rows[i], right[i] = row, y
+    rows, right = cross_fitted_decisions(examples, folds, seed, decide=decisions)
     decider = fit(rows, right, [e.source for e in examples])
     left_out = [row for row, e in zip(rows, examples) if not e.answerable]
     threshold = float(np.quantile(decider.probabilities(left_out), SENTENCE_REFUSAL)) if left_out else 0.5
