@@ -21,7 +21,7 @@ from retrieval.index.search import Hit, Searcher
 from retrieval.ingest.passages import Passage
 from retrieval.language.numbers import NumberMention, extract_numbers
 from retrieval.language.places import gazetteer
-from retrieval.language.tokenizer import simplify_chars
+from retrieval.language.tokenizer import simplify, simplify_chars
 
 FILES = {"dureader": "dureader_robust_dev.json", "cmrc": "cmrc2018_dev.json", "drcd": "drcd_dev.json"}
 
@@ -98,6 +98,21 @@ def split_articles(titles: list[str], articles: int, seed: int = 0) -> tuple[set
     return set(names[:articles]), set(names[articles:])
 
 
+def benchmark_corpus(contexts: list[str], titles: list[str], articles: int
+                     ) -> tuple[set[int], set[str], Searcher, list[Passage]]:
+    """The contexts of `articles` articles (split_articles) as a BM25 corpus: (the indexes of the contexts in it,
+    the titles left out, its searcher, its passages)."""
+    kept, dropped = split_articles(titles, articles)
+    keep = [i for i, t in enumerate(titles) if t in kept]
+    searcher, passages = bm25_searcher([contexts[i] for i in keep])
+    return set(keep), dropped, searcher, passages
+
+
+def holds(text: str, gold: str) -> bool:
+    """Whether a text says the gold phrase, both read in one normalised form (NFKC, simplified, lower-case)."""
+    return simplify_chars(simplify(gold)) in simplify_chars(simplify(text))
+
+
 def bm25_searcher(contexts: list[str]) -> tuple[Searcher, list[Passage]]:
     """A BM25-only searcher over contexts (one passage each, with the places it names); no model needed."""
     places = gazetteer()
@@ -140,12 +155,9 @@ def answer_benchmark(folder: Path, name: str, articles: int = 100, left_out: int
     from retrieval.answering.reader import read
 
     contexts, questions, titles = load_set(folder, name)
-    kept, dropped = split_articles(titles, articles)
-    keep = [i for i, t in enumerate(titles) if t in kept]
-    position = {c: j for j, c in enumerate(keep)}
-    searcher, passages = bm25_searcher([contexts[i] for i in keep])
+    in_corpus, dropped, searcher, passages = benchmark_corpus(contexts, titles, articles)
     known = known_places(passages)
-    inside = [q for q in questions if q.context in position]
+    inside = [q for q in questions if q.context in in_corpus]
     outside = [q for q in questions if titles[q.context] in dropped][:left_out]
     figures = {"reader_top1": 0, "reader_any": 0, "reader_answered": 0, "baseline_top1": 0, "refused_left_out": 0}
     times = []
@@ -190,14 +202,11 @@ def sentence_benchmark(folder: Path, name: str, articles: int = 100, left_out: i
     from retrieval.answering.reader import read
 
     contexts, questions, titles = load_text_set(folder, name)
-    kept, dropped = split_articles(titles, articles)
-    keep = [i for i, t in enumerate(titles) if t in kept]
-    inside_set = set(keep)
-    searcher, passages = bm25_searcher([contexts[i] for i in keep])
+    in_corpus, dropped, searcher, passages = benchmark_corpus(contexts, titles, articles)
     known = known_places(passages)
     asked = [q for q in questions if not analyse(q.question).numeric]
     random.Random(0).shuffle(asked)
-    inside = [q for q in asked if q.context in inside_set][:limit]
+    inside = [q for q in asked if q.context in in_corpus][:limit]
     outside = [q for q in asked if titles[q.context] in dropped][:left_out]
     said = {"reader_top1": 0, "reader_answered": 0, "baseline_top1": 0, "refused_left_out": 0}
     for q in inside + outside:
@@ -206,10 +215,9 @@ def sentence_benchmark(folder: Path, name: str, articles: int = 100, left_out: i
         if q in outside:
             said["refused_left_out"] += not answer.answerable
             continue
-        gold = simplify_chars(q.gold).lower()
-        said["baseline_top1"] += gold in simplify_chars(baseline_sentence(q.question, hits)).lower()
+        said["baseline_top1"] += holds(baseline_sentence(q.question, hits), q.gold)
         said["reader_answered"] += answer.answerable
-        said["reader_top1"] += answer.answerable and gold in simplify_chars(answer.answer).lower()
+        said["reader_top1"] += answer.answerable and holds(answer.answer, q.gold)
     n, m = max(1, len(inside)), max(1, len(outside))
     return {"set": name, "questions": len(inside), "left_out_questions": len(outside),
             "top1": said["reader_top1"] / n, "answered": said["reader_answered"] / n,

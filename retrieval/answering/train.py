@@ -32,12 +32,7 @@ from pathlib import Path
 import numpy as np
 
 from embeddings import DEFAULT
-from retrieval.answering.benchmark import (
-    bm25_searcher,
-    load_set,
-    mention_matches,
-    split_articles,
-)
+from retrieval.answering.benchmark import benchmark_corpus, load_set, mention_matches
 from retrieval.answering.candidates import (
     DECISION_FEATURES,
     FEATURES,
@@ -107,10 +102,7 @@ class Example:
 def external_examples(folder: Path, name: str, keep: float) -> list[Example]:
     """Examples from one external set, over a corpus of a `keep` share of its articles."""
     contexts, questions, titles = load_set(folder, name)
-    kept, _ = split_articles(titles, int(keep * len(set(titles))))
-    keep = [i for i, t in enumerate(titles) if t in kept]
-    searcher, _ = bm25_searcher([contexts[i] for i in keep])
-    inside = {c for c in keep}
+    inside, _, searcher, _ = benchmark_corpus(contexts, titles, int(keep * len(set(titles))))
     rng = random.Random(f"paraphrase {name}")
     out = []
     for index, q in enumerate(questions):

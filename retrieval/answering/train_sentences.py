@@ -13,13 +13,12 @@ from pathlib import Path
 
 import numpy as np
 
-from retrieval.answering.benchmark import bm25_searcher, load_text_set, split_articles
+from retrieval.answering.benchmark import benchmark_corpus, holds, load_text_set
 from retrieval.answering.question import analyse
 from retrieval.answering.scorer import Logistic, set_scores
 from retrieval.answering.sentences import SentenceCandidate, sentence_candidates, sentence_decision
 from retrieval.answering.train import _folds, cross_fitted_decisions, fit, fit_pairwise
 from retrieval.index.search import Hit
-from retrieval.language.tokenizer import simplify, simplify_chars
 
 # A sentence is given when the decider rates it above what it gives the left-out articles' questions (which the
 # passages cannot answer) at this quantile: the reader refuses this share of them, the issue's target. A sentence's
@@ -45,10 +44,7 @@ def sentence_examples(folder: Path, name: str, keep: float, top_k: int) -> list[
     """Examples from one external set's who/which/what questions, over a corpus of a `keep` share of its
     articles (the split answer_benchmark and the numeric reader's training use)."""
     contexts, questions, titles = load_text_set(folder, name)
-    kept, _ = split_articles(titles, int(keep * len(set(titles))))
-    keep_ids = [i for i, t in enumerate(titles) if t in kept]
-    inside = set(keep_ids)
-    searcher, _ = bm25_searcher([contexts[i] for i in keep_ids])
+    inside, _, searcher, _ = benchmark_corpus(contexts, titles, int(keep * len(set(titles))))
     out = []
     for index, q in enumerate(questions):
         analysis = analyse(q.question)
@@ -59,8 +55,7 @@ def sentence_examples(folder: Path, name: str, keep: float, top_k: int) -> list[
         if not found:
             continue
         answerable = q.context in inside
-        gold = simplify_chars(simplify(q.gold))
-        labels = [int(answerable and gold in simplify_chars(simplify(c.text))) for c in found]
+        labels = [int(answerable and holds(c.text, q.gold)) for c in found]
         out.append(SentenceExample(name, found, labels, hits, answerable, group=f"{name} sentence {index}"))
     return out
 
@@ -70,7 +65,8 @@ def decisions(ranker: Logistic, examples: list[SentenceExample]) -> tuple[list[l
     rows, right = [], []
     for e in examples:
         set_scores(ranker, e.candidates)
-        order = sorted(range(len(e.candidates)), key=lambda i: -e.candidates[i].probability)
+        found = e.candidates
+        order = sorted(range(len(found)), key=lambda i: (-found[i].probability, found[i].hit_rank))  # as at run time
         rows.append(sentence_decision([e.candidates[i] for i in order], e.hits))
         right.append(e.labels[order[0]])
     return rows, right
