@@ -256,3 +256,29 @@ def test_bm25_scores_are_bm25s_lucene_scores(engine):
         expected = reference.get_scores(words) if words else np.zeros(len(texts))
         np.testing.assert_allclose(ours.scores(question), expected, rtol=1e-5, atol=1e-6)
     assert ours.terms.document_frequency("綦江") == sum("綦江" in tokenize(t) for t in texts) > 0
+
+
+def test_bm25_share_reads_alike_over_a_small_and_a_large_corpus():
+    """A passage's BM25 share (score / what the question's words could reach) barely moves when unrelated
+    passages are added, while the raw score grows with the corpus: the deciders read the share."""
+    from retrieval.index.bm25 import BM25Index
+
+    about = ["綦江区规模以上工业企业复工率达到100%，返岗员工4497人。", "南岸区企业复工复产，返岗率97.2%。"]
+    unrelated = [f"第{i}篇：某地举办运动会，选手{i}名参加比赛，天气晴朗。" for i in range(400)]
+    small, large = BM25Index(about + unrelated[:4]), BM25Index(about + unrelated)
+    question = "綦江复工率多少"
+    raw = [index.scores(question)[0] for index in (small, large)]
+    share = [index.scores(question)[0] / index.attainable(question) for index in (small, large)]
+    assert raw[1] > 1.5 * raw[0]
+    assert 0 < share[0] <= 1 and abs(share[1] - share[0]) < 0.1 * share[0]
+    assert large.scores("火星移民计划")[0] == 0 and large.attainable("火星移民计划") > 0
+
+
+def test_hits_carry_their_bm25_share(engine):
+    """Every hit's bm25_share is its raw BM25 score over the searcher's attainable score for the question."""
+    question = "綦江复工率多少"
+    hits = engine.searcher.rank(question, None, mode="bm25", top_k=3)
+    attainable = engine.searcher.attainable(question)
+    assert hits and attainable > 0
+    for hit in hits:
+        assert hit.bm25_share == pytest.approx(hit.bm25 / attainable) and 0 < hit.bm25_share <= 1

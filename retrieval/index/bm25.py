@@ -41,6 +41,17 @@ class TermWeights:
         """How many passages contain the word as a token."""
         return self._df.get(word, 0)
 
+    def bm25_idf(self, word: str) -> float:
+        """BM25's (Lucene) IDF: log(1 + (N - df + 0.5) / (df + 0.5)); a word no passage uses has df 0."""
+        df = self._df.get(word, 0)
+        return math.log(1.0 + (self._size - df + 0.5) / (df + 0.5))
+
+    def attainable(self, query: str) -> float:
+        """The BM25 score a passage saying every query word endlessly would approach: the sum of their IDFs,
+        counted as scores() counts them (twice for a word said twice; words the corpus never uses too, so a
+        question about what no passage names reaches a small share of it)."""
+        return sum(self.bm25_idf(token) for token in tokenize(query))
+
     def spelled(self, pinyin: str) -> tuple[str, ...]:
         """The passages' words written so in toneless pinyin (kangtian → 康田); the index is built on first use."""
         if self._spellings is None:
@@ -90,3 +101,7 @@ class BM25Index:
     def word_weight(self, word: str) -> float:
         """A question word's weight for matching (see TermWeights)."""
         return self.terms.word_weight(word)
+
+    def attainable(self, query: str) -> float:
+        """The score a passage could at most approach for query (see TermWeights.attainable)."""
+        return self.terms.attainable(query)

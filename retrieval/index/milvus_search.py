@@ -53,6 +53,10 @@ class MilvusSearcher(Searcher):
         """The passages' words written so in toneless pinyin (kangtian → 康田)."""
         return self._term_weights().spelled(pinyin)
 
+    def attainable(self, question: str) -> float:
+        """The BM25 score a passage could at most approach (Milvus' scores are put on the in-process scale)."""
+        return self._term_weights().attainable(question)
+
     @cached_property
     def _reference_vectors(self) -> np.ndarray:
         """The sample's vectors, read from Milvus once per searcher."""

@@ -60,6 +60,9 @@ class Hit:
     score: float
     bm25: float
     dense: float
+    # The BM25 score as a share of what the question's words could reach (BM25Index.attainable): raw scores grow
+    # with the log of the corpus size, the share does not, so a decider fitted on one corpus reads it on another.
+    bm25_share: float = 0.0
 
 
 def _normalise(scores: np.ndarray) -> np.ndarray:
@@ -105,6 +108,10 @@ class Searcher:
     def document_frequency(self, word: str) -> int:
         """How many passages contain the word as a token."""
         return self.bm25.terms.document_frequency(word)
+
+    def attainable(self, question: str) -> float:
+        """The BM25 score a passage could at most approach for the question (the sum of its words' IDFs)."""
+        return self.bm25.attainable(question) if self.bm25 is not None else 0.0
 
     def spelled(self, pinyin: str) -> tuple[str, ...]:
         """The passages' words written so in toneless pinyin (kangtian → 康田)."""
@@ -170,4 +177,6 @@ class Searcher:
             fused = fused * self._context_factor(context or QueryContext.of(question), s.rows)
         # Ties keep passage order, whichever store scored them.
         order = np.lexsort((s.rows, -fused))[:top_k]
-        return [Hit(self.passages[s.rows[j]], float(fused[j]), float(s.bm25[j]), float(s.dense[j])) for j in order]
+        attainable = self.attainable(question) if mode != "dense" else 0.0
+        return [Hit(self.passages[s.rows[j]], float(fused[j]), float(s.bm25[j]), float(s.dense[j]),
+                    float(s.bm25[j]) / attainable if attainable > 0 else 0.0) for j in order]
