@@ -115,7 +115,8 @@ def test_answer_sample(name):
 
 def test_sentence_sample():
     """A small fixed sample of CMRC's who/which/what questions: the cited sentence holds the gold phrase, and
-    questions from left-out articles are refused (floors under the 0.60 / 0.78 / 0.97 measured on 2026-12-04)."""
+    questions from left-out articles are refused (floors under the 0.68 / 0.91 / 0.97 measured on 2026-12-04,
+    once the sentence decider read the BM25 share; 0.60 / 0.78 / 0.97 with the raw score)."""
     from retrieval.answering.benchmark import sentence_benchmark
 
     folder = QUESTIONS_FILE.parents[3] / "shared" / "benchmarks"
@@ -123,7 +124,7 @@ def test_sentence_sample():
         pytest.skip(f"{folder} is not beside the repository")
     figures = sentence_benchmark(folder, "cmrc", articles=40, left_out=30)
     assert figures["questions"] > 50
-    floors = {"top1": 0.55, "answered": 0.7, "refused_left_out": 0.85}
+    floors = {"top1": 0.62, "answered": 0.83, "refused_left_out": 0.9}
     assert {k: figures[k] for k in floors} == {k: max(figures[k], v) for k, v in floors.items()}, figures
 
 
