@@ -260,7 +260,7 @@ def test_bm25_scores_are_bm25s_lucene_scores(engine):
 
 def test_bm25_share_reads_alike_over_a_small_and_a_large_corpus():
     """A passage's BM25 share (score / what the question's words could reach) barely moves when unrelated
-    passages are added, while the raw score grows with the corpus: the deciders read the share."""
+    passages are added, while the raw score grows with the corpus: the sentence decider reads the share."""
     from retrieval.index.bm25 import BM25Index
 
     about = ["綦江区规模以上工业企业复工率达到100%，返岗员工4497人。", "南岸区企业复工复产，返岗率97.2%。"]

@@ -61,7 +61,7 @@ class Hit:
     bm25: float
     dense: float
     # The BM25 score as a share of what the question's words could reach (BM25Index.attainable): raw scores grow
-    # with the log of the corpus size, the share does not, so a decider fitted on one corpus reads it on another.
+    # with the log of the corpus size, the share barely moves, so a decider fitted on one corpus reads it on another.
     bm25_share: float = 0.0
 
 
