@@ -15,6 +15,11 @@ from retrieval.language.pinyin import spelling_index
 from retrieval.language.tokenizer import tokenize
 
 
+def lucene_idf(size: int, df):
+    """BM25's (Lucene) IDF, log(1 + (N - df + 0.5) / (df + 0.5)), of one document frequency or an array of them."""
+    return np.log(1.0 + (size - df + 0.5) / (df + 0.5))
+
+
 class TermWeights:
     """How telling each word is, from how many passages contain it (document frequencies)."""
 
@@ -42,9 +47,8 @@ class TermWeights:
         return self._df.get(word, 0)
 
     def bm25_idf(self, word: str) -> float:
-        """BM25's (Lucene) IDF: log(1 + (N - df + 0.5) / (df + 0.5)); a word no passage uses has df 0."""
-        df = self._df.get(word, 0)
-        return math.log(1.0 + (self._size - df + 0.5) / (df + 0.5))
+        """BM25's IDF of a word (lucene_idf, as the index weighs it); a word no passage uses has df 0."""
+        return float(lucene_idf(self._size, self._df.get(word, 0)))
 
     def attainable(self, query: str) -> float:
         """The BM25 score a passage saying every query word endlessly would approach: the sum of their IDFs,
@@ -80,7 +84,7 @@ class BM25Index:
         self._weights = np.zeros(0, dtype=np.float32)
         if self._size:
             lengths = np.diff(self.tokens.offsets)
-            idf = np.log(1.0 + (self._size - df + 0.5) / (df + 0.5))
+            idf = lucene_idf(self._size, df)
             norm = k1 * ((1.0 - b) + b * lengths / lengths.mean())
             self._weights = (idf[words] * counts / (counts + norm[self._passages])).astype(np.float32)
 
