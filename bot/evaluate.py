@@ -50,6 +50,7 @@ def seed_report(questions_path: Path, limit: int, console: Console, model: str |
     settings = Settings.from_env()
     engine = Engine(settings.for_model(model) if model else settings, warn=lambda m: console.print(f"[yellow]warning:[/] {m}"))
     engine.open()
+    engine.warm_up()  # as the servers do before their first question: timings are of questions, not of loading
     texts = [p.text for p in engine.passages]
 
     def total_relevant(q):
@@ -96,12 +97,16 @@ def benchmark_report(name: str, folder: Path, limit: int, console: Console, mode
     return Report(name, len(questions), modes, failures)
 
 
-def answers_report(benchmark: str, path: Path, console: Console, articles: int = 100) -> dict:
+def answers_report(benchmark: str, path: Path, console: Console, articles: int = 100, model: str | None = None) -> dict:
     """Reader vs the simple baseline on a set's numeric questions, then on its who/which/what questions (left-out
     articles' questions must be refused)."""
+    from embeddings import load_embedder
     from retrieval.answering.benchmark import answer_benchmark, sentence_benchmark
+    from retrieval.config import Settings
 
-    figures = answer_benchmark(Path(path), benchmark, articles=articles)
+    console.print(f"{benchmark}: encoding the sentences of the numbers in {articles} articles…")
+    embedder = load_embedder(model or Settings.from_env().model)
+    figures = answer_benchmark(Path(path), benchmark, articles=articles, embedder=embedder)
     _print_figures(console, f"{benchmark}: numeric questions, {articles} articles in the corpus", figures)
     sentences = sentence_benchmark(Path(path), benchmark, articles=articles)
     _print_figures(console, f"{benchmark}: who/which/what questions (the answer's sentence holds the gold phrase)",
@@ -128,8 +133,8 @@ def run_eval(questions, benchmark, path, limit, json_out, show_failures, console
             errors.print("[red]error:[/] --answers needs --benchmark dureader|cmrc|drcd")
             return 2
         try:
-            figures = answers_report(benchmark, path, console, articles=limit or 100)
-        except (OSError, ValueError, KeyError) as exc:
+            figures = answers_report(benchmark, path, console, articles=limit or 100, model=model)
+        except (OSError, ValueError, KeyError, EmbedderError) as exc:
             errors.print(f"[red]error:[/] {exc}")
             return 2
         if json_out:

@@ -16,6 +16,7 @@ from retrieval.index.builder import build
 from retrieval.index.checkpoints import Checkpoints
 from retrieval.index.milvus import MilvusStoreError as StoreError
 from retrieval.index.search import BM25_WEIGHT, Hit, QueryContext, Searcher
+from retrieval.index.sentence_vectors import SentenceVectors
 from retrieval.index.state import IndexState, in_memory_searcher
 from retrieval.index.store import IndexWriteError
 from retrieval.index.tokens import TokenizedCorpus
@@ -65,6 +66,11 @@ class ImportReport:
     build: BuildReport | None = None
 
 
+# Sentences warm_up encodes at most (~20 ms each on 2 cores: ~40 s); a larger corpus's others are encoded when a
+# question first reads them.
+WARM_SENTENCES = 2_000
+
+
 class Engine:
     """Loads (or builds) the index once and answers searches from it; safe to share across threads."""
 
@@ -75,6 +81,7 @@ class Engine:
         self._state: IndexState | None = None
         self._write_lock = threading.Lock()
         self._milvus = None  # the MilvusStore, opened once when settings.store == "milvus"
+        self._sentences: SentenceVectors | None = None  # the reader's sentence vectors, kept across states
 
     @property
     def embedder(self):
@@ -257,13 +264,24 @@ class Engine:
         return self.embedder.encode([p.index_text for p in passages])
 
     def warm_up(self) -> None:
-        """Load the model, build BM25 and read the English dictionary and its synonyms now, so the first question
-        does not pay for them (the dictionary: ~2 s, ~60 MB)."""
+        """Load the model, build BM25, read the English dictionary and its synonyms, and encode the sentences the
+        reader compares with questions now, so the first question does not pay for them (the dictionary: ~2 s,
+        ~60 MB; the seed corpus's 228 sentences: ~5 s)."""
+        from retrieval.answering.candidates import candidate_sentences
         from retrieval.language.synonyms import synonyms
 
-        self.state.searcher
+        state = self.state
+        state.searcher
         self.embedder.encode_query("warm up")
         synonyms()
+        self.sentence_vectors.vectors(candidate_sentences(state.passages)[:WARM_SENTENCES])
+
+    @property
+    def sentence_vectors(self) -> SentenceVectors:
+        """The model's vectors of the sentences numbers sit in, kept across questions and index updates."""
+        if self._sentences is None:
+            self._sentences = SentenceVectors(self.embedder)
+        return self._sentences
 
     def search(self, question: str, top_k: int = 5, mode: str = "hybrid") -> list[Hit]:
         """The top_k passages for a question (validated first)."""
@@ -299,10 +317,10 @@ class Engine:
 
     def similarity_to(self, question: str, vector=None):
         """Cosines of the question (vector: its query vector, if already encoded) and texts under this engine's
-        model; the texts are encoded only when called."""
+        model; the texts are encoded (once, then kept: sentence_vectors) only when called."""
         def similarity(texts: list[str]):
             query = vector if vector is not None else self.embedder.encode_query(question)
-            return self.embedder.encode(texts) @ query[0]
+            return self.sentence_vectors.cosines(query[0], texts)
 
         return similarity
 

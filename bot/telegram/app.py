@@ -175,6 +175,7 @@ def run(settings: TelegramSettings, engine_settings, webhook_url: str | None = N
 
     engine = Engine(engine_settings)
     engine.open()
+    engine.warm_up()  # the model, BM25 and the reader's sentence vectors, before the first message
     application = build_application(token, engine, base_url=settings.api_base_url, allowed=allowed)
     try:
         if webhook_url:

@@ -147,9 +147,25 @@ def baseline(question: str, hits: list[Hit]) -> NumberMention | None:
     return best
 
 
-def answer_benchmark(folder: Path, name: str, articles: int = 100, left_out: int = 100, top_k: int = 3) -> dict:
+def question_similarity(embedder, passages: list[Passage]):
+    """question → the reader's cosines of it and texts under the embedder's model (the sentences of the passages'
+    numbers encoded first, as Engine.warm_up does); None without an embedder (the cosine features are then 0)."""
+    if embedder is None:
+        return lambda question: None
+    from retrieval.answering.candidates import candidate_sentences
+    from retrieval.index.sentence_vectors import SentenceVectors
+
+    vectors = SentenceVectors(embedder)
+    vectors.vectors(candidate_sentences(passages))
+
+    return lambda question: vectors.similarity(embedder.encode_query(question)[0])
+
+
+def answer_benchmark(folder: Path, name: str, articles: int = 100, left_out: int = 100, top_k: int = 3,
+                     embedder=None) -> dict:
     """Reader vs baseline on one set's numeric questions over a corpus of `articles` of its articles;
-    questions from `left_out` other articles must be refused. BM25 retrieval, no model needed."""
+    questions from `left_out` other articles must be refused. BM25 retrieval; the embedder (optional, as the
+    product always has one) gives the reader its question–sentence cosines."""
     import time
 
     from retrieval.answering.reader import read
@@ -157,6 +173,7 @@ def answer_benchmark(folder: Path, name: str, articles: int = 100, left_out: int
     contexts, questions, titles = load_set(folder, name)
     in_corpus, dropped, searcher, passages = benchmark_corpus(contexts, titles, articles)
     known = known_places(passages)
+    similarity_to = question_similarity(embedder, passages)
     inside = [q for q in questions if q.context in in_corpus]
     outside = [q for q in questions if titles[q.context] in dropped][:left_out]
     figures = {"reader_top1": 0, "reader_any": 0, "reader_answered": 0, "baseline_top1": 0, "refused_left_out": 0}
@@ -164,7 +181,7 @@ def answer_benchmark(folder: Path, name: str, articles: int = 100, left_out: int
     for q in inside + outside:
         hits = searcher.rank(q.question, None, mode="bm25", top_k=top_k)
         started = time.perf_counter()
-        answer = read(q.question, hits, known, searcher.word_weight)
+        answer = read(q.question, hits, known, searcher.word_weight, similarity=similarity_to(q.question))
         times.append((time.perf_counter() - started) * 1000)
         if q in outside:
             figures["refused_left_out"] += not answer.answerable

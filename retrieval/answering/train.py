@@ -31,7 +31,7 @@ from pathlib import Path
 
 import numpy as np
 
-from embeddings import DEFAULT
+from embeddings import DEFAULT, load_embedder
 from retrieval.answering.benchmark import benchmark_corpus, load_set, mention_matches
 from retrieval.answering.candidates import (
     DECISION_FEATURES,
@@ -99,10 +99,14 @@ class Example:
     year: str | None = None  # the year the question is scoped to
 
 
-def external_examples(folder: Path, name: str, keep: float) -> list[Example]:
-    """Examples from one external set, over a corpus of a `keep` share of its articles."""
+def external_examples(folder: Path, name: str, keep: float, embedder=None) -> list[Example]:
+    """Examples from one external set, over a corpus of a `keep` share of its articles (embedder: the model whose
+    question–sentence cosines the candidates carry, as at run time; none: they are 0)."""
+    from retrieval.index.sentence_vectors import SentenceVectors
+
     contexts, questions, titles = load_set(folder, name)
     inside, _, searcher, _ = benchmark_corpus(contexts, titles, int(keep * len(set(titles))))
+    sentences = SentenceVectors(embedder) if embedder is not None else None  # only the sentences questions reach
     rng = random.Random(f"paraphrase {name}")
     out = []
     for index, q in enumerate(questions):
@@ -110,7 +114,8 @@ def external_examples(folder: Path, name: str, keep: float) -> list[Example]:
             hits = searcher.rank(text, None, mode="bm25", top_k=TOP_K)
             analysis = analyse(text)
             slot = analysis.slots[0]
-            cands = candidates(analysis, slot, hits, searcher.word_weight)
+            similarity = sentences.similarity(embedder.encode_query(text)[0]) if sentences is not None else None
+            cands = candidates(analysis, slot, hits, searcher.word_weight, similarity)
             answerable = q.context in inside
             labels = [int(answerable and mention_matches(c.mention, q.value)) for c in cands]
             out.append(Example(name, cands, labels, hits, slot, searcher.word_weight, answerable,
@@ -124,8 +129,9 @@ def _asked(question: str, rng: random.Random) -> list[tuple[str, bool]]:
     return [(question, False)] + ([(other, True)] if other and other != question else [])
 
 
-def seed_examples(paths: dict[str, Path], model: str = READER_MODEL) -> list[Example]:
-    """Examples from seed question sets (source name → file), answered over the seed corpus with the real engine."""
+def seed_examples(paths: dict[str, Path], model: str = READER_MODEL, embedder=None) -> list[Example]:
+    """Examples from seed question sets (source name → file), answered over the seed corpus with the real engine
+    (embedder: that model, if already loaded)."""
     import tempfile
 
     from retrieval.config import Settings
@@ -135,7 +141,7 @@ def seed_examples(paths: dict[str, Path], model: str = READER_MODEL) -> list[Exa
     # Always the bundled corpus and the reader's model in a folder of its own, whatever NEWSQA_* says: a refit
     # under another model or store would silently fit another reader.
     with tempfile.TemporaryDirectory(prefix="newsqa-train-") as folder:
-        engine = Engine(Settings(REPO / "seeds", Path(folder), model))
+        engine = Engine(Settings(REPO / "seeds", Path(folder), model), embedder=embedder)
         engine.open()
         return [e for source, path in paths.items() for e in _seed_set(engine, source, load_questions(path))]
 
@@ -329,8 +335,10 @@ def main() -> None:
         sentence_examples,
     )
 
-    examples = (external_examples(args.path, "cmrc", args.keep) + external_examples(args.path, "dureader", args.keep)
-                + seed_examples(SEED_SETS, args.model))
+    embedder = load_embedder(args.model)
+    examples = (external_examples(args.path, "cmrc", args.keep, embedder)
+                + external_examples(args.path, "dureader", args.keep, embedder)
+                + seed_examples(SEED_SETS, args.model, embedder))
     sentence_set = [e for name in ("cmrc", "dureader") for e in sentence_examples(args.path, name, args.keep, TOP_K)]
     if args.cv:
         figures = cross_validate(examples, args.cv, args.repeats)

@@ -1,0 +1,64 @@
+"""The reader's question–sentence cosines: sentence vectors encoded once and kept, a column per language."""
+
+from __future__ import annotations
+
+import numpy as np
+
+from retrieval.answering.candidates import FEATURES, candidate_sentences, candidates
+from retrieval.answering.question import analyse
+from retrieval.config import Settings
+from retrieval.engine import Engine
+from retrieval.index.sentence_vectors import SentenceVectors
+from tests.conftest import CountingEmbedder
+
+CHINESE = FEATURES.index("chinese_similarity")
+ENGLISH = FEATURES.index("sentence_similarity")
+
+
+def test_each_sentence_is_encoded_once_and_its_cosine_is_the_models(embedder):
+    counting = CountingEmbedder(embedder)
+    kept = SentenceVectors(counting, limit=3)
+    texts = ["綦江区复工复产率达100%", "南岸区返岗率为97.2%", "綦江区复工复产率达100%"]
+    query = embedder.encode_query("綦江复工率多少")[0]
+    cosines = kept.cosines(query, texts)
+    assert counting.passages == 2  # the repeated sentence once
+    assert np.allclose(cosines, embedder.encode(texts) @ query, atol=1e-5)
+    assert cosines[0] > cosines[1]  # the model reads 复工率 in the first, not the second
+    kept.cosines(query, ["南岸区返岗率为97.2%", "永康有3200多家跨境电商"])
+    assert counting.passages == 3  # only the new one
+    kept.vectors(["合川区派出300名企业服务专员"])
+    assert len(kept) == 3  # past the limit, the least recently used sentence goes
+    counting.passages = 0
+    kept.vectors(["永康有3200多家跨境电商", "合川区派出300名企业服务专员"])
+    assert counting.passages == 0
+
+
+def test_a_questions_cosines_go_to_the_column_of_its_language(engine):
+    """A Chinese question's cosines are chinese_similarity, an English one's sentence_similarity; without a model
+    both are 0, and each gap is 0 at the candidate the model rates closest."""
+    for question, column, other in (("綦江复工率多少", CHINESE, ENGLISH),
+                                    ("What is the work resumption rate in Qijiang?", ENGLISH, CHINESE)):
+        analysis = analyse(question)
+        hits = engine.search(question)
+        found = candidates(analysis, analysis.slots[0], hits, engine.searcher.word_weight,
+                           engine.similarity_to(question))
+        assert found and any(c.features[column] > 0.5 for c in found)
+        assert all(c.features[other] == 0 for c in found)
+        gap = FEATURES.index(FEATURES[column] + "_gap")
+        assert max(c.features[gap] for c in found) == 0 and min(c.features[gap] for c in found) < 0
+        bare = candidates(analysis, analysis.slots[0], hits, engine.searcher.word_weight)
+        assert all(c.features[column] == 0 == c.features[gap] for c in bare)
+
+
+def test_warm_up_encodes_the_corpus_sentences_so_questions_do_not(built, embedder):
+    counting = CountingEmbedder(embedder)
+    warmed = Engine(Settings(*built), embedder=counting)
+    warmed.open()
+    warmed.warm_up()
+    sentences = candidate_sentences(warmed.passages)
+    assert len(warmed.sentence_vectors) == len(sentences) > 100
+    counting.passages = 0
+    answers = [warmed.ask(q) for q in ("綦江复工率多少", "南岸区和綦江区的返岗率分别是多少",
+                                       "How many workers returned in Qijiang?")]
+    assert answers[0].answerable and answers[1].answerable
+    assert counting.passages == 0  # every candidate sentence was encoded at warm-up
