@@ -16,7 +16,7 @@ from retrieval.index.builder import build
 from retrieval.index.checkpoints import Checkpoints
 from retrieval.index.milvus import MilvusStoreError as StoreError
 from retrieval.index.search import BM25_WEIGHT, Hit, QueryContext, Searcher
-from retrieval.index.sentence_vectors import SentenceVectors
+from retrieval.index.sentence_vectors import SentenceVectors, shared_sentence_vectors
 from retrieval.index.state import IndexState, in_memory_searcher
 from retrieval.index.store import IndexWriteError
 from retrieval.index.tokens import TokenizedCorpus
@@ -278,9 +278,10 @@ class Engine:
 
     @property
     def sentence_vectors(self) -> SentenceVectors:
-        """The model's vectors of the sentences numbers sit in, kept across questions and index updates."""
+        """The model's vectors of the sentences numbers sit in, kept across questions and index updates (and shared
+        with other engines of the same model object)."""
         if self._sentences is None:
-            self._sentences = SentenceVectors(self.embedder)
+            self._sentences = shared_sentence_vectors(self.embedder)
         return self._sentences
 
     def search(self, question: str, top_k: int = 5, mode: str = "hybrid") -> list[Hit]:

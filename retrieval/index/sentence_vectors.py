@@ -10,6 +10,7 @@ a question's ~10 candidate sentences, so an engine encodes its corpus's sentence
 from __future__ import annotations
 
 import threading
+import weakref
 from collections import OrderedDict
 from typing import Callable
 
@@ -17,6 +18,18 @@ import numpy as np
 
 # Sentences kept (384 floats each, ~1.5 KB): ~75 MB at most, past which the least recently used go.
 MAX_SENTENCES = 50_000
+_SHARED: weakref.WeakKeyDictionary = weakref.WeakKeyDictionary()
+_SHARED_LOCK = threading.Lock()
+
+
+def shared_sentence_vectors(embedder) -> "SentenceVectors":
+    """The sentence vectors of one model object, shared by every engine that uses it (a text's vector is the
+    model's, whatever the index: engines over copies of a corpus encode its sentences once)."""
+    with _SHARED_LOCK:
+        kept = _SHARED.get(embedder)
+        if kept is None:
+            kept = _SHARED[embedder] = SentenceVectors(embedder)
+        return kept
 
 
 class SentenceVectors:
