@@ -50,15 +50,20 @@ def test_a_questions_cosines_go_to_the_column_of_its_language(engine):
         assert all(c.features[column] == 0 == c.features[gap] for c in bare)
 
 
-def test_warm_up_encodes_the_corpus_sentences_so_questions_do_not(built, embedder):
+def test_warm_up_encodes_the_corpus_sentences_so_questions_do_not(engine, embedder, monkeypatch):
+    engine.warm_up()
+    kept = engine.sentence_vectors
     counting = CountingEmbedder(embedder)
-    warmed = Engine(Settings(*built), embedder=counting)
-    warmed.open()
-    warmed.warm_up()
-    sentences = candidate_sentences(warmed.passages)
-    assert len(warmed.sentence_vectors) == len(sentences) > 100
-    counting.passages = 0
-    answers = [warmed.ask(q) for q in ("綦江复工率多少", "南岸区和綦江区的返岗率分别是多少",
+    monkeypatch.setattr(kept, "embedder", counting)  # counts what is encoded from here on
+    sentences = candidate_sentences(engine.passages)
+    assert len(sentences) > 100 and len(kept.vectors(sentences)) == len(sentences)
+    answers = [engine.ask(q) for q in ("綦江复工率多少", "南岸区和綦江区的返岗率分别是多少",
                                        "How many workers returned in Qijiang?")]
     assert answers[0].answerable and answers[1].answerable
-    assert counting.passages == 0  # every candidate sentence was encoded at warm-up
+    assert counting.passages == 0  # every sentence, and every candidate's, was encoded at warm-up
+
+
+def test_engines_of_one_model_share_its_sentence_vectors(engine, built, embedder):
+    assert Engine(Settings(*built), embedder=embedder).sentence_vectors is engine.sentence_vectors
+    other = Engine(Settings(*built), embedder=CountingEmbedder(embedder))
+    assert other.sentence_vectors is not engine.sentence_vectors  # another model object: vectors of its own
