@@ -48,14 +48,17 @@ class SentenceVectors:
         """One vector per text (rows in the texts' order), encoding in one batch those not kept yet."""
         with self._lock:
             missing = [t for t in dict.fromkeys(texts) if t not in self._vectors]
-        encoded = self.embedder.encode(missing) if missing else []
+        fresh = dict(zip(missing, np.asarray(self.embedder.encode(missing), dtype=np.float32))) if missing else {}
         with self._lock:
-            for text, vector in zip(missing, encoded):
-                self._vectors[text] = np.asarray(vector, dtype=np.float32)
+            self._vectors.update(fresh)
             rows = []
             for text in texts:
+                vector = self._vectors.get(text)
+                if vector is None:  # kept at the first look, dropped since by another thread's call (past the limit)
+                    vector = np.asarray(self.embedder.encode([text]), dtype=np.float32)[0]
+                    self._vectors[text] = vector
                 self._vectors.move_to_end(text)
-                rows.append(self._vectors[text])
+                rows.append(vector)
             while len(self._vectors) > self.limit:
                 self._vectors.popitem(last=False)
         if not rows:
