@@ -81,7 +81,6 @@ class Engine:
         self._state: IndexState | None = None
         self._write_lock = threading.Lock()
         self._milvus = None  # the MilvusStore, opened once when settings.store == "milvus"
-        self._sentences: SentenceVectors | None = None  # the reader's sentence vectors, kept across states
 
     @property
     def embedder(self):
@@ -280,9 +279,7 @@ class Engine:
     def sentence_vectors(self) -> SentenceVectors:
         """The model's vectors of the sentences numbers sit in, kept across questions and index updates (and shared
         with other engines of the same model object)."""
-        if self._sentences is None:
-            self._sentences = shared_sentence_vectors(self.embedder)
-        return self._sentences
+        return shared_sentence_vectors(self.embedder)
 
     def search(self, question: str, top_k: int = 5, mode: str = "hybrid") -> list[Hit]:
         """The top_k passages for a question (validated first)."""
