@@ -69,6 +69,7 @@ def index(rebuild: bool = typer.Option(False, "--rebuild", help="Rebuild even wh
 
     started = time.perf_counter()
     engine = _engine(rebuild=rebuild)
+    engine.encode_sentences()  # stored with the index: `ask` then reads the reader's sentence vectors
     manifest = engine.manifest
     milvus = engine.settings.milvus
     where = (f"Milvus {'Lite ' if milvus.embedded else ''}{milvus.uri}, collection {milvus.collection}"
@@ -93,6 +94,7 @@ def import_articles(folder: Path = typer.Argument(..., help="A folder of UTF-8 .
     except (CorpusError, StoreError, OSError) as exc:
         err.print(f"[red]error:[/] {exc}", highlight=False)
         raise typer.Exit(EXIT_FAILURE)
+    engine.encode_sentences()
     for name, why in report.rejected:
         err.print(f"[yellow]skipped[/] {name}: {why}", highlight=False)
     build = report.build

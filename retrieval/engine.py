@@ -13,10 +13,10 @@ from retrieval.config import Settings
 from retrieval.facts import FactsError, FactStore
 from retrieval.index import store
 from retrieval.index.builder import build
-from retrieval.index.checkpoints import Checkpoints
+from retrieval.index.checkpoints import Checkpoints, text_key
 from retrieval.index.milvus import MilvusStoreError as StoreError
 from retrieval.index.search import BM25_WEIGHT, Hit, QueryContext, Searcher
-from retrieval.index.sentence_vectors import SentenceVectors, shared_sentence_vectors
+from retrieval.index.sentence_vectors import SENTENCES_FILE, SentenceVectors, shared_sentence_vectors
 from retrieval.index.state import IndexState, in_memory_searcher
 from retrieval.index.store import IndexWriteError
 from retrieval.index.tokens import TokenizedCorpus
@@ -198,6 +198,7 @@ class Engine:
             stored, embedded, seconds_embedding = self._build(files, fingerprint, progress, previous)
         state = IndexState(stored, self._facts(stored), self._bm25_weight)
         self._state = state
+        self.sentence_vectors.read(self._sentences_file)  # what a warm-up over this index stored
         return BuildReport(reason is not None, reason, state.articles, len(state.passages),
                            time.perf_counter() - started, embedded, seconds_embedding)
 
@@ -238,6 +239,7 @@ class Engine:
         stored = store.StoredIndex(report.manifest, report.passages, None, report.tokens)
         state = self._milvus_state(stored, self._facts(stored))
         self._state = state
+        self.sentence_vectors.read(self._sentences_file)
         if report.embedded and report.seconds_embedding > 0:
             log.info("embedded %d passages at %.1f passages/s", report.embedded,
                      report.embedded / report.seconds_embedding)
@@ -264,16 +266,36 @@ class Engine:
 
     def warm_up(self) -> None:
         """Load the model, build BM25, read the English dictionary and its synonyms, and encode the sentences the
-        reader compares with questions now, so the first question does not pay for them (the dictionary: ~2 s,
-        ~60 MB; the seed corpus's 228 sentences: ~5 s)."""
-        from retrieval.answering.candidates import candidate_sentences
+        reader compares with questions now (encode_sentences), so the first question does not pay for them (the
+        dictionary: ~2 s, ~60 MB; the seed corpus's 228 sentences: ~5 s, once per index: they are stored)."""
         from retrieval.language.synonyms import synonyms
 
         state = self.state
         state.searcher
         self.embedder.encode_query("warm up")
         synonyms()
-        self.sentence_vectors.vectors(candidate_sentences(state.passages)[:WARM_SENTENCES])
+        self.encode_sentences()
+
+    def encode_sentences(self) -> int:
+        """Encode the corpus's sentences the reader compares with questions (at most WARM_SENTENCES) that are not
+        kept yet, and store them beside the index, so later processes over it read instead of encoding (the CLI's
+        one-shot ask, a restart); how many were encoded."""
+        from retrieval.answering.candidates import candidate_sentences
+
+        kept, path = self.sentence_vectors, self._sentences_file
+        sentences = candidate_sentences(self.state.passages, WARM_SENTENCES)
+        stored = kept.read(path)
+        missing = kept.missing(sentences)
+        if missing or not stored >= {text_key(s) for s in sentences}:
+            try:
+                kept.write(path, sentences)
+            except OSError as exc:  # a cache: questions are answered without it, later processes encode again
+                self.warn(f"cannot store the sentence vectors in {path}: {getattr(exc, 'strerror', None) or exc}")
+        return len(missing)
+
+    @property
+    def _sentences_file(self) -> Path:
+        return self.settings.index_dir / SENTENCES_FILE
 
     @property
     def sentence_vectors(self) -> SentenceVectors:

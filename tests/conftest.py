@@ -36,7 +36,7 @@ def built(tmp_path_factory, embedder):
     root = tmp_path_factory.mktemp("built")
     corpus, index = root / "corpus", root / "index"
     shutil.copytree(SEEDS, corpus)
-    Engine(Settings(corpus, index), embedder=embedder).open()
+    Engine(Settings(corpus, index), embedder=embedder).encode_sentences()  # opens (builds) the index first
     return corpus, index
 
 
@@ -70,6 +70,31 @@ def _engine_copy(built, embedder, root: Path):
 def fresh_engine(built, embedder, tmp_path):
     """A private copy of corpus and index, for tests that add articles or damage files."""
     return _engine_copy(built, embedder, tmp_path)
+
+
+# The seed page with 綦江's figures: a corpus whose full rebuild encodes ~1/8 of the seeds' passages.
+ONE_PAGE = "004_3cf21d11649839e1.txt"
+
+
+@pytest.fixture(scope="session")
+def page_built(tmp_path_factory, embedder):
+    """A one-page corpus (ONE_PAGE) and its index built once: (corpus_dir, index_dir)."""
+    from retrieval.config import Settings
+    from retrieval.engine import Engine
+
+    root = tmp_path_factory.mktemp("page")
+    corpus, index = root / "corpus", root / "index"
+    corpus.mkdir()
+    shutil.copy(SEEDS / ONE_PAGE, corpus / ONE_PAGE)
+    Engine(Settings(corpus, index), embedder=embedder).encode_sentences()
+    return corpus, index
+
+
+@pytest.fixture
+def page_engine(page_built, embedder, tmp_path):
+    """A private copy of the one-page corpus and index, for tests that rebuild the whole index (damaged, another
+    model, asked to): the same code as over the seeds, at a fraction of the encoding."""
+    return _engine_copy(page_built, embedder, tmp_path)
 
 
 @pytest.fixture(scope="module")

@@ -27,12 +27,12 @@ def test_round_trip_gives_the_same_ranking(engine, built, embedder):
     assert [h.passage.id for h in again.search(q)] == [h.passage.id for h in engine.search(q)]
 
 
-def test_model_change_rebuilds(fresh_engine, embedder):
-    index = fresh_engine.settings.index_dir
+def test_model_change_rebuilds(page_engine, embedder):
+    index = page_engine.settings.index_dir
     manifest = json.loads((index / "manifest.json").read_text("utf-8"))
     manifest["model"] = "some-other-model"
     (index / "manifest.json").write_text(json.dumps(manifest), "utf-8")
-    report = Engine(fresh_engine.settings, embedder=embedder).open()
+    report = Engine(page_engine.settings, embedder=embedder).open()
     assert report.rebuilt and "model" in report.reason
 
 
@@ -54,11 +54,11 @@ def test_an_index_built_with_another_gazetteer_rebuilds(fresh_engine, embedder):
     assert not Engine(fresh_engine.settings, embedder=embedder).open().rebuilt
 
 
-def test_truncated_vectors_are_detected_and_rebuilt(fresh_engine, embedder):
-    vectors = fresh_engine.settings.index_dir / "dense.faiss"
+def test_truncated_vectors_are_detected_and_rebuilt(page_engine, embedder):
+    vectors = page_engine.settings.index_dir / "dense.faiss"
     vectors.write_bytes(vectors.read_bytes()[:1000])
     warnings = []
-    engine = Engine(fresh_engine.settings, embedder=embedder, warn=warnings.append)
+    engine = Engine(page_engine.settings, embedder=embedder, warn=warnings.append)
     report = engine.open()
     assert report.rebuilt and warnings
     assert engine.search("綦江复工率多少")
@@ -83,36 +83,37 @@ def test_corpus_change_rebuilds(fresh_engine, engine, embedder):
         assert [round(h.score, 5) for h in shrunk.search(q)] == [round(h.score, 5) for h in engine.search(q)]
 
 
-def test_a_requested_rebuild_encodes_everything(fresh_engine, embedder):
-    report = Engine(fresh_engine.settings, embedder=embedder).open(rebuild=True)
-    assert report.rebuilt and report.embedded == len(fresh_engine.passages)
+def test_a_requested_rebuild_encodes_everything(page_engine, embedder):
+    report = Engine(page_engine.settings, embedder=embedder).open(rebuild=True)
+    assert report.rebuilt and report.embedded == len(page_engine.passages)
 
 
-def test_an_interrupted_build_resumes_from_its_checkpoints(built, engine, embedder, tmp_path, monkeypatch):
+def test_an_interrupted_build_resumes_from_its_checkpoints(page_built, page_engine, embedder, tmp_path, monkeypatch):
     """Encoding is saved every CHECKPOINT_PASSAGES passages: a build stopped half-way (Ctrl-C, a crash) encodes
     only the rest when run again, and ranks as an uninterrupted build."""
     from retrieval.index import builder
     from tests.conftest import CountingEmbedder
 
-    monkeypatch.setattr(builder, "CHECKPOINT_PASSAGES", 40)
-    settings = Settings(built[0], tmp_path / "index")
+    total = len(page_engine.passages)
+    chunk = total // 4  # three chunks saved before the interruption, the rest left to encode
+    monkeypatch.setattr(builder, "CHECKPOINT_PASSAGES", chunk)
+    settings = Settings(page_built[0], tmp_path / "resumed")
     with pytest.raises(KeyboardInterrupt):
         Engine(settings, embedder=CountingEmbedder(embedder, fail_after=3)).open()
-    assert not (tmp_path / "index" / "manifest.json").exists()
-    assert len(list((tmp_path / "index" / "pending").glob("*.npz"))) == 3
+    assert not (tmp_path / "resumed" / "manifest.json").exists()
+    assert len(list((tmp_path / "resumed" / "pending").glob("*.npz"))) == 3
     counting = CountingEmbedder(embedder)
     resumed = Engine(settings, embedder=counting)
     report = resumed.open()
-    total = len(engine.passages)
-    assert report.embedded == counting.passages == total - 3 * 40
-    assert not (tmp_path / "index" / "pending").exists()
-    for q in ("綦江复工率多少", "南岸区返岗率", "赊店老酒复工"):
-        assert [h.passage.id for h in resumed.search(q)] == [h.passage.id for h in engine.search(q)]
+    assert report.embedded == counting.passages == total - 3 * chunk > 0
+    assert not (tmp_path / "resumed" / "pending").exists()
+    for q in ("綦江复工率多少", "綦江区返岗率", "綦江企业贷款"):
+        assert [h.passage.id for h in resumed.search(q)] == [h.passage.id for h in page_engine.search(q)]
     # Checkpoints of another model are never taken for this one's vectors.
     with pytest.raises(KeyboardInterrupt):
-        Engine(Settings(built[0], tmp_path / "other"), embedder=CountingEmbedder(embedder, 1, "another")).open()
+        Engine(Settings(page_built[0], tmp_path / "other"), embedder=CountingEmbedder(embedder, 1, "another")).open()
     counting = CountingEmbedder(embedder)
-    assert Engine(Settings(built[0], tmp_path / "other"), embedder=counting).open().embedded == total
+    assert Engine(Settings(page_built[0], tmp_path / "other"), embedder=counting).open().embedded == total
 
 
 def test_bm25_is_built_from_the_stored_tokens(fresh_engine, embedder, monkeypatch):

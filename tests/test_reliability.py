@@ -315,19 +315,19 @@ DAMAGE = {
 
 
 @pytest.mark.parametrize("case", list(DAMAGE))
-def test_damaged_index_is_rebuilt_cleanly(fresh_engine, case):
-    settings = fresh_engine.settings
+def test_damaged_index_is_rebuilt_cleanly(page_engine, case):
+    settings = page_engine.settings
     DAMAGE[case](settings.index_dir)
     warnings = []
-    engine = Engine(settings, embedder=fresh_engine.embedder, warn=warnings.append)
+    engine = Engine(settings, embedder=page_engine.embedder, warn=warnings.append)
     report = engine.open()
     assert report.rebuilt, case
-    assert "100%" in engine.ask("綦江复工率多少").answer
+    assert "100%" in engine.ask("綦江区复工复产率是多少").answer
 
 
-def test_damaged_index_under_serve_recovers(fresh_engine):
-    DAMAGE["checksums not a dict"](fresh_engine.settings.index_dir)
-    engine = Engine(fresh_engine.settings, embedder=fresh_engine.embedder)
+def test_damaged_index_under_serve_recovers(page_engine):
+    DAMAGE["checksums not a dict"](page_engine.settings.index_dir)
+    engine = Engine(page_engine.settings, embedder=page_engine.embedder)
     live = LiveServer(create_app(engine)).start()
     try:
         app_holder = live.server.config.app.state.holder

@@ -8,7 +8,7 @@ from retrieval.answering.candidates import FEATURES, candidate_sentences, candid
 from retrieval.answering.question import analyse
 from retrieval.config import Settings
 from retrieval.engine import Engine
-from retrieval.index.sentence_vectors import SentenceVectors
+from retrieval.index.sentence_vectors import SENTENCES_FILE, SentenceVectors
 from tests.conftest import CountingEmbedder
 
 CHINESE = FEATURES.index("chinese_similarity")
@@ -67,3 +67,32 @@ def test_engines_of_one_model_share_its_sentence_vectors(engine, built, embedder
     assert Engine(Settings(*built), embedder=embedder).sentence_vectors is engine.sentence_vectors
     other = Engine(Settings(*built), embedder=CountingEmbedder(embedder))
     assert other.sentence_vectors is not engine.sentence_vectors  # another model object: vectors of its own
+
+
+def test_a_process_over_a_warmed_index_reads_its_sentence_vectors_instead_of_encoding(fresh_engine, embedder):
+    """The sentence vectors are stored beside the index: another model object (another process: the CLI's
+    one-shot ask, a restart) opening it encodes no sentence, at open, at warm-up or for a question."""
+    path = fresh_engine.settings.index_dir / SENTENCES_FILE
+    assert path.is_file()  # the session's index was warmed (tests/conftest.py: built)
+    counting = CountingEmbedder(embedder)
+    again = Engine(fresh_engine.settings, embedder=counting)
+    again.open()
+    answer = again.ask("綦江复工率多少")
+    assert answer.answerable and counting.passages == 0
+    written = path.stat().st_mtime_ns
+    assert again.encode_sentences() == 0 and counting.passages == 0
+    assert path.stat().st_mtime_ns == written  # nothing new: not written again
+    assert answer.to_dict() == Engine(fresh_engine.settings, embedder=embedder).ask("綦江复工率多少").to_dict()
+
+
+def test_a_damaged_or_other_models_sentence_file_is_encoded_again_not_an_error(fresh_engine, embedder):
+    path = fresh_engine.settings.index_dir / SENTENCES_FILE
+    sentences = candidate_sentences(fresh_engine.passages)
+    assert SentenceVectors(CountingEmbedder(embedder, name="another-model")).read(path) == set()
+    path.write_bytes(b"PK\x03\x04 not a zip")
+    counting = CountingEmbedder(embedder)
+    again = Engine(fresh_engine.settings, embedder=counting)
+    again.open()
+    assert again.encode_sentences() == len(sentences) == counting.passages
+    assert len(SentenceVectors(embedder).read(path)) == len(sentences)  # stored whole again
+    assert again.ask("綦江复工率多少").answerable

@@ -144,9 +144,16 @@ def _sentence_of(mention: NumberMention) -> str:
     return mention.context.sentence or mention.text
 
 
-def candidate_sentences(passages) -> list[str]:
-    """The sentences of every number in the passages, once each: what the question–sentence cosines read."""
-    return list(dict.fromkeys(_sentence_of(m) for p in passages for m in mentions_of_passage(p)))
+def candidate_sentences(passages, limit: int | None = None) -> list[str]:
+    """The sentences of every number in the passages, once each (the first `limit`, passages read only as far as
+    needed): what the question–sentence cosines read."""
+    sentences: dict[str, None] = {}
+    for p in passages:
+        for m in mentions_of_passage(p):
+            sentences[_sentence_of(m)] = None
+        if limit is not None and len(sentences) >= limit:
+            break
+    return list(sentences)[:limit]
 
 
 def ngrams(text: str, n: int) -> set[str]:

@@ -12,6 +12,7 @@ import hashlib
 import json
 import logging
 import shutil
+import zipfile
 from pathlib import Path
 
 import numpy as np
@@ -52,7 +53,7 @@ class Checkpoints:
                     keys, vectors = data["keys"], data["vectors"]
                 if vectors.shape != (len(keys), self.owner["dimension"]):
                     raise ValueError("shape")
-            except (OSError, ValueError, KeyError, EOFError) as exc:
+            except (OSError, ValueError, KeyError, EOFError, zipfile.BadZipFile) as exc:  # np.load of a damaged .npz
                 log.warning("checkpoint %s unreadable (%s); its passages are encoded again", path.name, exc)
                 continue
             saved.update(zip(keys.tolist(), vectors))

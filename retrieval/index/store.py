@@ -109,7 +109,7 @@ def _sha256(path: Path) -> str:
     return digest.hexdigest()
 
 
-def _atomic_write(path: Path, write) -> None:
+def atomic_write(path: Path, write) -> None:
     """Write through a temporary file in the same folder, then rename over path."""
     fd, tmp = tempfile.mkstemp(dir=path.parent, prefix=f".{path.name}.", suffix=".tmp")
     os.close(fd)
@@ -140,11 +140,11 @@ def save(folder: Path, index: StoredIndex) -> Manifest:
     try:
         folder.mkdir(parents=True, exist_ok=True)
         payload = json.dumps([p.to_dict() for p in index.passages], ensure_ascii=False)
-        _atomic_write(folder / PASSAGES, lambda p: p.write_text(payload, "utf-8"))
-        _atomic_write(folder / VECTORS, index.dense.write)
+        atomic_write(folder / PASSAGES, lambda p: p.write_text(payload, "utf-8"))
+        atomic_write(folder / VECTORS, index.dense.write)
         checksums = {PASSAGES: _sha256(folder / PASSAGES), VECTORS: _sha256(folder / VECTORS)}
         if index.tokens is not None:
-            _atomic_write(folder / TOKENS, index.tokens.write)
+            atomic_write(folder / TOKENS, index.tokens.write)
             checksums[TOKENS] = _sha256(folder / TOKENS)
         manifest = index.manifest.model_copy(update={
             "passages": len(index.passages),
@@ -153,7 +153,7 @@ def save(folder: Path, index: StoredIndex) -> Manifest:
             "tokenizer": tokenizer_fingerprint() if index.tokens is not None else "",
         })
         text = json.dumps(manifest.model_dump(), ensure_ascii=False, indent=2)
-        _atomic_write(folder / MANIFEST, lambda p: p.write_text(text, "utf-8"))
+        atomic_write(folder / MANIFEST, lambda p: p.write_text(text, "utf-8"))
     except (OSError, RuntimeError) as exc:  # faiss reports write failures as RuntimeError
         raise IndexWriteError(f"cannot write the index in {folder}: {getattr(exc, 'strerror', None) or exc}") from exc
     return manifest
