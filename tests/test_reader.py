@@ -332,3 +332,27 @@ def test_a_paraphrase_is_cross_validated_in_the_fold_of_its_original():
     fold = _folds(examples, 5, 0)
     assert all(fold[i] == fold[i + 1] for i in range(0, len(examples), 2))
     assert len(set(fold)) == 5
+
+
+def test_cedict_tables_are_built_once_then_read_from_the_cache(tmp_path, monkeypatch):
+    """A table derived from CC-CEDICT is kept in the cache folder: the next process reads it instead of parsing
+    ~120,000 entries; a damaged cache is built again and one that cannot be written costs nothing but time."""
+    from retrieval.language import cedict, english
+
+    built = []
+
+    def build():
+        built.append(1)
+        return {"work resumption": ("复工", "复产")}
+
+    monkeypatch.setattr(cedict, "cache_dir", lambda: tmp_path / "cache")
+    first = cedict.cached_table("test", english.__file__, build)
+    assert cedict.cached_table("test", english.__file__, build) == first == {"work resumption": ("复工", "复产")}
+    assert len(built) == 1
+    (kept,) = (tmp_path / "cache").glob("test-*.json")
+    kept.write_text('["not", "a", "table"]', "utf-8")
+    assert cedict.cached_table("test", english.__file__, build) == first and len(built) == 2
+    assert cedict.cached_table("test", cedict.__file__, build) == first and len(built) == 3  # other code: rebuilt
+    assert [p.name for p in (tmp_path / "cache").glob("test-*.json")] != [kept.name]  # the stale one is removed
+    monkeypatch.setattr(cedict, "cache_dir", lambda: kept)  # a file where the folder should be: not writable
+    assert cedict.cached_table("test", english.__file__, build) == first and len(built) == 4

