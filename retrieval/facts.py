@@ -6,15 +6,14 @@ to a temporary file and renamed into place, so readers always open a whole table
 
 from __future__ import annotations
 
-import os
 import re
 import shutil
 import sqlite3
-import tempfile
 from contextlib import closing
 from dataclasses import dataclass
 from pathlib import Path
 
+from retrieval.files import atomic_write
 from retrieval.ingest.passages import Passage
 from retrieval.language.metrics import canonical, find_metrics
 from retrieval.language.numbers import NumberMention, mentions_of_passage
@@ -154,16 +153,10 @@ class FactStore:
         return added[0]
 
     def _write(self, fill) -> None:
-        fd, name = tempfile.mkstemp(dir=self.path.parent, prefix=f".{FACTS_FILE}.", suffix=".tmp")
-        os.close(fd)
-        tmp = Path(name)
         try:
-            fill(tmp)
-            os.replace(tmp, self.path)
+            atomic_write(self.path, fill)
         except (OSError, sqlite3.Error) as exc:
             raise FactsError(f"cannot write the facts table in {self.path.parent}: {exc}") from exc
-        finally:
-            tmp.unlink(missing_ok=True)
 
     @staticmethod
     def _create(path: Path, facts: list[Fact], fingerprint: str) -> None:

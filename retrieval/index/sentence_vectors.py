@@ -5,8 +5,9 @@ A sentence's vector depends only on its text and the model, so they are kept by 
 this question or a later one, costs a dot product. Encoding one costs ~20 ms on 2 cores (e5-small), ~200 ms for
 a question's ~10 candidate sentences, so an engine encodes its corpus's sentences before the first question
 (Engine.warm_up) and a question only pays for sentences of articles added since. The corpus's sentence vectors are
-stored beside the index (SENTENCES_FILE, written when the index is built or warmed up), so another process over
-the same index (the CLI's one-shot `ask`, a restarted server) reads them instead of encoding again.
+stored beside the index (SENTENCES_FILE, written by Engine.encode_sentences: at warm-up, `newsqa index` and
+`newsqa import`), so another process over the same index (the CLI's one-shot `ask`, a restarted server) reads
+them instead of encoding again.
 """
 
 from __future__ import annotations
@@ -21,8 +22,8 @@ from typing import Callable
 
 import numpy as np
 
+from retrieval.files import atomic_write
 from retrieval.index.checkpoints import text_key
-from retrieval.index.store import atomic_write
 
 log = logging.getLogger(__name__)
 

@@ -11,13 +11,13 @@ import gzip
 import hashlib
 import json
 import logging
-import os
 import re
-import tempfile
 from functools import lru_cache
 from importlib import resources
 from pathlib import Path
 from typing import Callable, Iterator
+
+from retrieval.files import atomic_write
 
 log = logging.getLogger(__name__)
 DATA = "data/cedict_1_0_ts_utf-8_mdbg.txt.gz"
@@ -87,10 +87,7 @@ def cached_table(name: str, code_file: str, build: Callable[[], dict[str, tuple[
     table = build()
     try:
         path.parent.mkdir(parents=True, exist_ok=True)
-        fd, tmp = tempfile.mkstemp(dir=path.parent, prefix=f".{path.name}.", suffix=".tmp")
-        with os.fdopen(fd, "w", encoding="utf-8") as fh:
-            json.dump(table, fh, ensure_ascii=False)
-        os.replace(tmp, path)
+        atomic_write(path, lambda tmp: tmp.write_text(json.dumps(table, ensure_ascii=False), "utf-8"))
         for old in path.parent.glob(f"{name}-*.json"):  # of another CEDICT or older code: never read again
             if old != path:
                 old.unlink(missing_ok=True)
