@@ -384,8 +384,16 @@ class Engine:
 
         Copy-on-write: the new state (passages, vectors, manifest) is built and written beside the live
         one, the article file is written last, and only then is the new state swapped in. On any failure
-        the live state, the stored index and the corpus folder are as they were.
+        the live state, the stored index and the corpus folder are as they were. The article's sentences are
+        encoded for the reader too, so its first question does not pay for them (stored at the next warm-up).
         """
+        new = self._add_article(name, text)
+        from retrieval.answering.candidates import candidate_sentences
+
+        self.sentence_vectors.vectors(candidate_sentences(new, WARM_SENTENCES))
+        return new
+
+    def _add_article(self, name: str, text: str) -> list[Passage]:
         name = check_article_name(name)
         problem = article_text_problem(text)
         if problem:

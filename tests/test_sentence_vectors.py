@@ -96,3 +96,14 @@ def test_a_damaged_or_other_models_sentence_file_is_encoded_again_not_an_error(f
     assert again.encode_sentences() == len(sentences) == counting.passages
     assert len(SentenceVectors(embedder).read(path)) == len(sentences)  # stored whole again
     assert again.ask("綦江复工率多少").answerable
+
+
+def test_an_added_articles_sentences_are_encoded_when_it_is_added(fresh_engine, embedder):
+    counting = CountingEmbedder(embedder)
+    engine = Engine(fresh_engine.settings, embedder=counting)
+    engine.open()
+    new = engine.add_article("沙坪坝.txt", "本报讯 沙坪坝区规上工业企业复工率达到96.5%，返岗员工3.2万人。")
+    assert counting.passages == len(new) + len(candidate_sentences(new)) > len(new)
+    counting.passages = 0
+    answer = engine.ask("沙坪坝复工率多少")
+    assert answer.answerable and "96.5%" in answer.answer and counting.passages == 0
