@@ -13,7 +13,7 @@ from retrieval.config import Settings
 from retrieval.facts import FactsError, FactStore
 from retrieval.index import store
 from retrieval.index.builder import build
-from retrieval.index.checkpoints import Checkpoints, text_key
+from retrieval.index.checkpoints import Checkpoints
 from retrieval.index.milvus import MilvusStoreError as StoreError
 from retrieval.index.search import BM25_WEIGHT, Hit, QueryContext, Searcher
 from retrieval.index.sentence_vectors import SENTENCES_FILE, SentenceVectors, shared_sentence_vectors
@@ -281,18 +281,15 @@ class Engine:
         """Encode the corpus's sentences the reader compares with questions (at most WARM_SENTENCES) that are not
         kept yet, and store them beside the index, so later processes over it read instead of encoding (the CLI's
         one-shot ask, a restart); how many were encoded."""
+        return self.sentence_vectors.store(self._sentences_file, self._candidate_sentences(self.state.passages),
+                                           self.warn)
+
+    @staticmethod
+    def _candidate_sentences(passages: list[Passage]) -> list[str]:
+        """The sentences of the passages' numbers the engine keeps vectors of (at most WARM_SENTENCES)."""
         from retrieval.answering.candidates import candidate_sentences
 
-        kept, path = self.sentence_vectors, self._sentences_file
-        sentences = candidate_sentences(self.state.passages, WARM_SENTENCES)
-        stored = kept.read(path)
-        missing = kept.missing(sentences)
-        if missing or not stored >= {text_key(s) for s in sentences}:
-            try:
-                kept.write(path, sentences)
-            except OSError as exc:  # a cache: questions are answered without it, later processes encode again
-                self.warn(f"cannot store the sentence vectors in {path}: {getattr(exc, 'strerror', None) or exc}")
-        return len(missing)
+        return candidate_sentences(passages, WARM_SENTENCES)
 
     @property
     def _sentences_file(self) -> Path:
@@ -388,9 +385,7 @@ class Engine:
         encoded for the reader too, so its first question does not pay for them (stored at the next warm-up).
         """
         new = self._add_article(name, text)
-        from retrieval.answering.candidates import candidate_sentences
-
-        self.sentence_vectors.vectors(candidate_sentences(new, WARM_SENTENCES))
+        self.sentence_vectors.vectors(self._candidate_sentences(new))
         return new
 
     def _add_article(self, name: str, text: str) -> list[Passage]:

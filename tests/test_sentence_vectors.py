@@ -96,6 +96,10 @@ def test_a_damaged_or_other_models_sentence_file_is_encoded_again_not_an_error(f
     assert again.encode_sentences() == len(sentences) == counting.passages
     assert len(SentenceVectors(embedder).read(path)) == len(sentences)  # stored whole again
     assert again.ask("綦江复工率多少").answerable
+    blocked = fresh_engine.settings.index_dir / "manifest.json" / SENTENCES_FILE  # a file where a folder should be
+    warnings = []
+    assert again.sentence_vectors.store(blocked, sentences[:3], warnings.append) == 0  # kept: nothing encoded
+    assert len(warnings) == 1 and "cannot store" in warnings[0]
 
 
 def test_an_added_articles_sentences_are_encoded_when_it_is_added(fresh_engine, embedder):

@@ -114,6 +114,19 @@ class SentenceVectors:
                 self._vectors.popitem(last=False)
         return set(keys)
 
+    def store(self, path: Path, texts: list[str], warn: Callable[[str], object] = log.warning) -> int:
+        """Make the file at path hold the texts' vectors: read what it holds, encode what is missing, and write it
+        only when it lacks one of them; how many texts were encoded. A file that cannot be written is a warning:
+        the vectors stay in memory, and later processes encode them again."""
+        stored = self.read(path)
+        missing = self.missing(texts)
+        if missing or not stored >= {text_key(t) for t in texts}:
+            try:
+                self.write(path, texts)
+            except OSError as exc:
+                warn(f"cannot store the sentence vectors in {path}: {getattr(exc, 'strerror', None) or exc}")
+        return len(missing)
+
     def write(self, path: Path, texts: list[str]) -> None:
         """Store the texts' vectors (encoding those not kept) in one file, written whole through a temporary name."""
         vectors = self.vectors(texts)
