@@ -260,13 +260,15 @@ def evaluate(
                                  "numeric questions (--limit sets how many articles form the corpus; default 100)."),
     model: Optional[str] = typer.Option(None, "--model", help="Measure another embedding backend (or model folder); "
                                         "its index is kept beside the bot's (var/index-<model>)."),
+    one_page: bool = typer.Option(False, "--one-page", help="Answers over corpora of one page each: a question over "
+                                  "the page holding its evidence, and over another page (to be refused)."),
 ):
     """Measure retrieval and answers: hit@k, MRR, nDCG, number accuracy, abstention, latency per mode."""
     from bot.evaluate import run_eval
 
     code = run_eval(questions=questions, benchmark=benchmark, path=path, limit=limit, json_out=json_out,
                     show_failures=show_failures, console=out, errors=err, check_floors=check_floors,
-                    answers=answers, model=model)
+                    answers=answers, model=model, one_page=one_page)
     raise typer.Exit(code)
 
 

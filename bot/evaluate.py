@@ -122,10 +122,55 @@ def _print_figures(console: Console, title: str, figures: dict) -> None:
     console.print(table)
 
 
+def one_page_report(questions_path: Path, limit: int, console: Console, model: str | None = None):
+    """The answer pipeline over corpora of one page each (evaluation.one_page_questions): each page of the corpus
+    indexed on its own, in a temporary folder, with the bot's model."""
+    import shutil
+    import tempfile
+
+    from retrieval.config import Settings
+    from retrieval.engine import Engine
+    from retrieval.evaluation import Report, evaluate_answers, load_questions, one_page_questions
+
+    questions = load_questions(questions_path)[: limit or None]
+    settings = Settings.from_env()
+    settings = settings.for_model(model) if model else settings
+    files = sorted(settings.corpus_dir.glob("*.txt"))
+    if not files:
+        raise ValueError(f"no .txt pages in {settings.corpus_dir}")
+    asked = one_page_questions(questions, {f.name: f.read_text("utf-8-sig", errors="replace") for f in files})
+    engines, embedder = {}, None
+    with tempfile.TemporaryDirectory(prefix="newsqa-one-page-") as folder:
+        for f in files:
+            if any(page == f.name for page, _ in asked):
+                corpus = Path(folder) / f.stem / "corpus"
+                corpus.mkdir(parents=True)
+                shutil.copy(f, corpus / f.name)
+                console.print(f"indexing {f.name} on its own…")
+                engine = Engine(Settings(corpus, Path(folder) / f.stem / "index", settings.model), embedder=embedder)
+                engine.open()
+                engine.warm_up()
+                engines[f.name], embedder = engine, engine.embedder  # one model for every page
+        pages = iter(page for page, _ in asked)  # evaluate_answers asks them in this order
+        figures, failures = evaluate_answers([q for _, q in asked], lambda text: engines[next(pages)].ask(text),
+                                             progress=_progress(console, "answers"))
+    return Report(f"{questions_path.name}, one page per corpus", len(asked), {"answer": figures}, failures)
+
+
+def _report(questions, benchmark, path, limit, console: Console, model: str | None, one_page: bool):
+    """The report asked for: an external set's retrieval, a question file over one page per corpus, or over the corpus."""
+    if benchmark:
+        return benchmark_report(benchmark, path, limit, console, model)
+    if one_page:
+        return one_page_report(Path(questions or DEFAULT_QUESTIONS), limit, console, model)
+    return seed_report(Path(questions or DEFAULT_QUESTIONS), limit, console, model)
+
+
 def run_eval(questions, benchmark, path, limit, json_out, show_failures, console: Console, errors: Console,
-             check_floors: bool = False, answers: bool = False, model: str | None = None) -> int:
+             check_floors: bool = False, answers: bool = False, model: str | None = None, one_page: bool = False) -> int:
     """Run the evaluation, print the table (and failures), write JSON; return the exit code."""
     from embeddings import EmbedderError
+    from retrieval.answering.scorer import ScorerError
     from retrieval.evaluation import FLOORS, FLOORS_BY_FILE
 
     if answers:
@@ -134,18 +179,15 @@ def run_eval(questions, benchmark, path, limit, json_out, show_failures, console
             return 2
         try:
             figures = answers_report(benchmark, path, console, articles=limit or 100, model=model)
-        except (OSError, ValueError, KeyError, EmbedderError) as exc:
+        except (OSError, ValueError, KeyError, EmbedderError, ScorerError) as exc:
             errors.print(f"[red]error:[/] {exc}")
             return 2
         if json_out:
             Path(json_out).write_text(json.dumps(figures, ensure_ascii=False, indent=2), "utf-8")
         return 0
     try:
-        if benchmark:
-            report = benchmark_report(benchmark, path, limit, console, model)
-        else:
-            report = seed_report(Path(questions or DEFAULT_QUESTIONS), limit, console, model)
-    except (OSError, ValueError, EmbedderError) as exc:
+        report = _report(questions, benchmark, path, limit, console, model, one_page)
+    except (OSError, ValueError, EmbedderError, ScorerError) as exc:
         errors.print(f"[red]error:[/] {exc}")
         return 2
     console.print(_table(report))
@@ -154,7 +196,7 @@ def run_eval(questions, benchmark, path, limit, json_out, show_failures, console
             console.print(f"[dim]{f.mode:7}[/] {f.question}  expected: {f.expected}  got: {f.got}", soft_wrap=True)
     if json_out:
         Path(json_out).write_text(json.dumps(report.to_dict(), ensure_ascii=False, indent=2), "utf-8")
-    if check_floors and not benchmark:
+    if check_floors and not benchmark and not one_page:
         low = report.below_floors(FLOORS_BY_FILE.get(Path(questions or DEFAULT_QUESTIONS).name, FLOORS))
         for line in low:
             errors.print(f"[red]below floor:[/] {line}")

@@ -213,6 +213,27 @@ def evaluate_retrieval(questions: list[Question], rank: Callable[[str, str, int]
     return figures, failures
 
 
+def one_page_questions(questions: list[Question], pages: dict[str, str]) -> list[tuple[str, Question]]:
+    """The questions as asked over corpora of one page each (page name → text), as someone who indexes only their
+    own page asks them: (page, question) for each answerable question over the page holding its evidence, and again,
+    as unanswerable, over another page that states none of its numbers; each unanswerable one over one page."""
+    import dataclasses
+
+    names = sorted(pages)
+    texts = {name: squash(pages[name]) for name in names}
+    asked = []
+    for n, q in enumerate(questions):
+        own = [name for name in names if q.evidence and all(squash(e) in texts[name] for e in q.evidence)]
+        if not q.answerable:
+            asked.append((names[n % len(names)], q))
+        elif own:
+            asked.append((own[0], q))
+            away = [name for name in names if name not in own and not any(squash(x) in texts[name] for x in q.numbers)]
+            if q.numbers and away:
+                asked.append((away[n % len(away)], dataclasses.replace(q, type="unanswerable")))
+    return asked
+
+
 def evaluate_answers(questions: list[Question], ask: Callable[[str], object],
                      progress: Callable[[Iterable], Iterable] = lambda x: x) -> tuple[dict, list[Failure]]:
     """Number accuracy, grounded-number share, abstention and answered rates, and latency of the full pipeline."""

@@ -67,3 +67,31 @@ def test_eval_measures_another_model_beside_the_served_index(built):
     assert (index / "manifest.json").read_bytes() == manifest  # the served index was not rebuilt
     unknown = _run(["eval", "--model", "no-such-model", "--limit", "1"], built)
     assert unknown.returncode == 2 and "unknown model" in unknown.stderr and "Traceback" not in unknown.stderr
+
+
+def test_eval_over_one_page_per_corpus(tmp_path):
+    """`newsqa eval --one-page`: each page indexed on its own; a question over the page holding its evidence is
+    answered from it, and over a page that lacks its figures it must be refused."""
+    corpus = tmp_path / "corpus"
+    corpus.mkdir()
+    (corpus / "shapingba.txt").write_text(
+        "本报讯 沙坪坝区规上工业企业复工率达到96.5%，返岗员工3.2万人。\n"
+        "区经信委表示，下一步将帮助企业解决原材料供应问题。\n", "utf-8")
+    (corpus / "beibei.txt").write_text(
+        "本报讯 北碚区今年新增就业岗位1200个，城镇登记失业率控制在4%以内。\n"
+        "北碚区人社局表示，将继续开展线上招聘活动。\n", "utf-8")
+    questions = tmp_path / "questions.jsonl"
+    questions.write_text("\n".join(json.dumps(q, ensure_ascii=False) for q in [
+        {"id": "a", "question": "沙坪坝区规上工业企业复工率是多少", "type": "numeric",
+         "evidence": ["复工率达到96.5%"], "numbers": ["96.5%"]},
+        {"id": "b", "question": "北碚区今年新增多少个就业岗位", "type": "numeric",
+         "evidence": ["新增就业岗位1200个"], "numbers": ["1200个"]}]), "utf-8")
+    report = tmp_path / "report.json"
+    result = _run(["eval", "--one-page", "--questions", str(questions), "--json", str(report)],
+                  (corpus, tmp_path / "index"))
+    assert result.returncode == 0, result.stderr
+    data = json.loads(report.read_text("utf-8"))
+    assert data["questions"] == 4  # each over its own page, and over the other one
+    answer = data["modes"]["answer"]
+    assert answer["number_acc"] == 1.0 and answer["abstain_unans"] == 1.0 and answer["grounded"] == 1.0
+    assert not (tmp_path / "index").exists()  # the served index is not touched: pages are indexed in a temporary folder

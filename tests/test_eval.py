@@ -131,3 +131,16 @@ def test_sentence_sample():
 def test_below_floors_reports_each_metric():
     report = Report("x", 1, {"hybrid": {"hit@5": 0.5}, "answer": {"grounded": 1.0}}, [])
     assert report.below_floors({"hybrid": {"hit@5": 0.9}, "answer": {"grounded": 1.0}}) == ["hybrid hit@5 0.500 < floor 0.900"]
+
+
+def test_one_page_questions_ask_over_the_own_page_and_over_one_without_the_figures():
+    from retrieval.evaluation import Question, one_page_questions
+
+    pages = {"a.txt": "沙坪坝区复工率达到\n96.5%。", "b.txt": "北碚区新增岗位1200个。", "c.txt": "某区复工率也是96.5%。"}
+    asked = one_page_questions([Question("1", "沙坪坝复工率多少", "numeric", ["复工率达到96.5%"], ["96.5%"]),
+                                Question("2", "北碚新增多少岗位", "numeric", ["岗位1200个"], ["1200个"]),
+                                Question("3", "沙坪坝有多少所学校", "unanswerable")], pages)
+    assert [(page, q.id, q.answerable) for page, q in asked] == [
+        ("a.txt", "1", True), ("b.txt", "1", False),  # not c.txt: it states 96.5% too
+        ("b.txt", "2", True), ("c.txt", "2", False),  # away pages taken in turn
+        ("c.txt", "3", False)]

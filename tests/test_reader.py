@@ -356,3 +356,29 @@ def test_cedict_tables_are_built_once_then_read_from_the_cache(tmp_path, monkeyp
     assert [p.name for p in (tmp_path / "cache").glob("test-*.json")] != [kept.name]  # the stale one is removed
     monkeypatch.setattr(cedict, "cache_dir", lambda: kept)  # a file where the folder should be: not writable
     assert cedict.cached_table("test", english.__file__, build) == first and len(built) == 4
+
+
+def test_training_questions_are_also_asked_over_small_corpora(tmp_path):
+    """CV can also ask the training questions over small corpora (as people index their own few articles): each
+    set's kept articles in corpora of corpus_size, a question over the corpus holding its article, a left-out
+    article's question over one of them, unanswerable; the same articles and labels as over one large corpus."""
+    import json
+
+    from retrieval.answering.benchmark import FILES
+    from retrieval.answering.train import external_examples
+
+    places = ["綦江", "南岸", "涪陵", "永川", "江津", "合川", "长寿", "璧山", "铜梁", "大足"]
+    data = {"data": [{"title": f"t{n}", "paragraphs": [{
+        "context": f"{place}区今年新建了{n + 3}座桥梁，全区共有学校{40 + n}所。",
+        "qas": [{"question": f"{place}区今年新建了多少座桥梁", "answers": [{"text": f"{n + 3}座"}]}]}]}
+        for n, place in enumerate(places)]}
+    (tmp_path / FILES["cmrc"]).write_text(json.dumps(data, ensure_ascii=False), "utf-8")
+    large = [e for e in external_examples(tmp_path, "cmrc", 0.6, corpus_size=None) if not e.paraphrased]
+    small = [e for e in external_examples(tmp_path, "cmrc", 0.6, corpus_size=2) if not e.paraphrased]
+    assert {e.source for e in large} == {"cmrc"} and {e.source for e in small} == {"cmrc-small"}
+    assert [e.answerable for e in small] == [e.answerable for e in large] and sum(e.answerable for e in small) == 6
+    assert [e.group for e in small] == [e.group for e in large]  # a question's CV fold is the same in both
+    for e in small:
+        assert len(e.weight.__self__.passages) == 2  # 6 kept articles in 3 corpora of 2
+        assert any(e.labels) == e.answerable  # its own article answers it; a left-out one's question has no answer
+    assert {len(e.weight.__self__.passages) for e in large} == {6}
