@@ -179,37 +179,30 @@ def seed_examples(paths: dict[str, Path], model: str = READER_MODEL, embedder=No
 
 
 def page_examples(paths: dict[str, Path], model: str = READER_MODEL, embedder=None) -> list[Example]:
-    """Seed questions over corpora of one page each, as someone who indexes only their own page asks them (source
-    "seeds-small"): an answerable one over its own page, and again over another page that lacks its figures (to be
-    refused); an unanswerable one over one page."""
-    import dataclasses
+    """Seed questions over corpora of one page each, as `newsqa eval --one-page` asks them
+    (evaluation.one_page_questions; source "seeds-small"): an answerable one over its own page, and again over a
+    page that lacks its figures (to be refused); an unanswerable one over one page."""
     import shutil
     import tempfile
 
     from retrieval.config import Settings
     from retrieval.engine import Engine
-    from retrieval.evaluation import load_questions, squash
+    from retrieval.evaluation import load_questions, one_page_questions
 
-    pages = sorted((REPO / "seeds").glob("*.txt"))
-    texts = [squash(page.read_text("utf-8")) for page in pages]
-    asked: list[list] = [[] for _ in pages]  # per page: (question, the training question it comes from: its CV fold)
+    pages = {page.name: page for page in sorted((REPO / "seeds").glob("*.txt"))}
+    texts = {name: page.read_text("utf-8") for name, page in pages.items()}
+    asked: dict[str, list] = {name: [] for name in pages}  # per page: (question, the training question: its CV fold)
     for source, path in paths.items():
-        for n, q in enumerate(load_questions(path)):
-            group = f"{source} {n}"
-            own = [k for k, text in enumerate(texts) if q.evidence and all(squash(e) in text for e in q.evidence)]
-            if not q.answerable:
-                asked[n % len(pages)].append((q, group))
-            elif q.numbers and own:
-                asked[own[0]].append((q, group))
-                away = [k for k in range(len(pages)) if k not in own and not any(squash(x) in texts[k] for x in q.numbers)]
-                if away:
-                    asked[away[n % len(away)]].append((dataclasses.replace(q, type="unanswerable"), group))
+        questions = load_questions(path)
+        index = {q.id: n for n, q in enumerate(questions)}
+        for name, q in one_page_questions(questions, texts):
+            asked[name].append((q, f"{source} {index[q.id]}"))
     out = []
-    for page, questions in zip(pages, asked):
+    for name, questions in asked.items():
         with tempfile.TemporaryDirectory(prefix="newsqa-train-") as folder:
             corpus = Path(folder) / "corpus"
             corpus.mkdir()
-            shutil.copy(page, corpus / page.name)
+            shutil.copy(pages[name], corpus / name)
             engine = Engine(Settings(corpus, Path(folder) / "index", model), embedder=embedder)
             engine.open()
             out += _seed_set(engine, "seeds-small", [q for q, _ in questions], [group for _, group in questions])
