@@ -118,6 +118,11 @@ CASES = [
     ("距离地球440多光年", "440多光年", 440, None, "光年", "measure", "多"),
     ("适宜水温23~28℃", "23~28℃", 23, 28, "℃", "measure", None),
     ("1千焦=0.239大卡", "0.239大卡", 0.239, None, "大卡", "measure", None),
+    # 千 begins the unit here, it is no magnitude (1276千焦 was read as 1276000 with no unit)
+    ("是305大卡(1276千焦)", "1276千焦", 1276, None, "千焦", "measure", None),
+    ("每天摄入1800千卡", "1800千卡", 1800, None, "千卡", "measure", None),
+    ("年用电20千瓦时", "20千瓦时", 20, None, "千瓦时", "measure", None),
+    ("重3千克", "3千克", 3000, None, "克", "measure", None),  # a magnitude still, before a unit of its own
     ("每件容积不得超过100毫升", "超过100毫升", 100, None, "毫升", "measure", "超过"),
     ("全长5英里", "5英里", 5, None, "英里", "measure", None),
     # a decade or a century is a time, quoted whole

@@ -106,7 +106,8 @@ def test_how_wide_or_deep_asks_a_measure_and_is_no_word_of_the_question():
     ("茶园大道多宽", "宽"), ("南滨路改造前宽多少米", "宽"), ("How wide was the road?", "宽"), ("这座山海拔多少米", "高"),
     ("杯壁有多厚", "厚"), ("How thick is the wall of the cup?", "厚"), ("他们徒步走了多远", "远"),
     ("南滨路有多长", "长"), ("杨树浦路纵深多少米", "长"), ("仓库占地面积多少", "面积"), ("这头大象有多重", "重"),
-    ("担保期限多长时间", None), ("复工率是多少", None), ("产值提高多少", None)])
+    ("担保期限多长时间", None), ("复工率是多少", None), ("产值提高多少", None),
+    ("柚子茶的热量是多少", "热量"), ("冬泳的水温一般多少", "温度")])
 def test_a_size_question_asks_for_one_extent(question, extent):
     assert analyse(question).slots[0].extent == extent
 
@@ -126,6 +127,20 @@ def test_a_measure_of_another_extent_is_no_candidate():
     assert "4.63公里" in long and not long & {"22米", "64米", "8万平方米"}
     assert not high & {"4.63公里", "22米", "64米", "8万平方米", "300吨"}
     assert {"4.63公里", "22米", "64米", "8万平方米", "300吨"} <= found("这个工程的规模有多大")  # no extent asked
+
+
+def test_a_measure_in_another_quantitys_units_is_no_candidate():
+    contexts = ["蜂蜜柚子茶的热量(以100克可食部分计)是305大卡(1276千焦)。冬泳的水温一般在5℃左右，水深2米。"]
+    searcher, _ = bm25_searcher(contexts)
+    hits = searcher.rank(contexts[0], None, mode="bm25", top_k=1)
+
+    def found(question: str) -> set[str]:
+        analysis = analyse(question)
+        return {c.mention.text for c in candidates(analysis, analysis.slots[0], hits, searcher.word_weight)}
+
+    heat, cold = found("柚子茶的热量是多少"), found("冬泳的水温一般多少")
+    assert {"305大卡", "1276千焦"} <= heat and not heat & {"100克", "5℃左右", "2米"}
+    assert "5℃左右" in cold and not cold & {"100克", "305大卡", "2米"}
 
 
 def test_a_word_said_in_other_words_counts_as_said():

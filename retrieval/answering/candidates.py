@@ -117,6 +117,10 @@ DECISION_FEATURES = [
     # 0.886 → 0.849, DuReader 0.459 → 0.432).
     "top_similarity",
 ]
+# Tried as decision features and not taken (CV × 4, 2026-12-05, all sources within ±0.01 of top-1 and refusals, seeds
+# top-1 0.924 → 0.913): the best candidate's unit_clash (a 多少人 question answered by 97家), and with it its
+# noun_after. And as a ranking feature, the share of the question's characters in the number's clause (始 of 始于 for
+# 开始): CMRC 0.865 → 0.863, DuReader 0.525 → 0.530, paraphrased seeds 0.832 → 0.848, English seeds 0.683 → 0.679.
 # Display rule, not a fit: figures rated at least this share of the best one's probability are given beside
 # it (綦江复工率 → 复工复产率 100% and 复工开工率 99.3%), at most MAX_READINGS; the decider then judges the set.
 RIVAL_SHARE = 0.8

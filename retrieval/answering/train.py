@@ -91,6 +91,14 @@ DECIDER_DRAWS = 4
 # WRONG_ANSWER_COST (right − wrong, each set's own share of left-out questions: 0.559 → 0.551, 0.251 → 0.250,
 # 0.330 → 0.332), and over the whole corpora DuReader 0.525 / 0.764 / 0.721 → 0.492 / 0.707 / 0.791, English seeds
 # 0.683 → 0.653. A moved threshold, not a better reader.
+# What makes the decider refuse over one page is top_bm25 (the committed reader on the 12 seed questions refused over
+# their page but answered over the whole corpus: −0.96 of the logit from it on average, −0.53 from given_share; 綦江复工率多少
+# 0.74 → 0.23): a page's own subject is in all its passages and weighs nothing. Reading it from jieba's general IDF
+# table instead of the corpus's (2026-12-05), CV × 4 top-1 / answered / refused over small corpora: seed pages
+# 0.779 / 0.832 / 0.965 → 0.850 / 0.955 / 0.906, DuReader 0.513 / 0.650 / 0.975 → 0.573 / 0.766 / 0.908; over the
+# whole corpora seeds refused 0.833 → 0.733, DuReader top-1 0.525 → 0.512. Worth at WRONG_ANSWER_COST (0.7 of
+# questions answerable) 0.496 → 0.493 on seed pages, 0.256 → 0.238 DuReader-small, 0.567 → 0.541 seeds: again a
+# moved threshold. passage_coverage so weighted: no change (seed pages 0.779 → 0.771).
 SMALL_CORPUS = 20
 
 

@@ -31,7 +31,8 @@ log = logging.getLogger(__name__)
 # 11: Taiwan, Hong Kong, imperial and scientific units (公尺, 公分, 英里, 毫升, 大卡, ℃ …) are measures;
 #     a decade or a century (1990年代, 19世纪末) is a date.
 # 12: 车道 is a measure word (双向8车道 is not 8车); labels lose a leading 是 and a trailing 只有/仅有.
-FORMAT_VERSION = 12
+# 13: 千焦, 千卡 and 千瓦时 are units, not the magnitude 千 before 焦/卡/瓦.
+FORMAT_VERSION = 13
 # The data ingestion reads besides the corpus: an article's places come from the gazetteer, so an index built
 # with other gazetteer files is rebuilt (no version to remember to bump when a place is added).
 INGEST_DATA_FILES = ("data/places.txt", "data/places_cedict.txt")

@@ -23,6 +23,11 @@ ASKED: list[tuple[str, str]] = [
     (r"多重|重量|体重|how heavy|\bweigh", "重"),
     # Not a bare "area": a low-risk area is a place.
     (r"面积|占地|\b(?:floor|land|total|surface) area\b|how (?:big|large) an area", "面积"),
+    # Quantities that are no extent but are asked the same way, each answered only in its own units: a 热量
+    # question by 305大卡, not by the 100克 it is counted per; a 水温 question by 18℃, not by the 3米 of depth.
+    (r"热量|卡路里|how many calories|\bcalori", "热量"),
+    (r"温度|气温|水温|体温|how (?:hot|cold|warm)|temperature", "温度"),
+    (r"容量|容积|体积|排量|\bvolume\b|\bcapacity\b", "容量"),
 ]
 _ASKED_RES = [(re.compile(pattern), extent) for pattern, extent in ASKED]
 
@@ -31,7 +36,8 @@ STATED: dict[str, str] = {
     "宽": "宽", "宽度": "宽", "高": "高", "高度": "高", "海拔": "高", "身高": "高", "深": "深", "深度": "深",
     "水深": "深", "厚": "厚", "厚度": "厚", "长": "长", "长度": "长", "全长": "长", "总长": "长", "体长": "长",
     "身长": "长", "纵深": "长", "距离": "远", "相距": "远", "远": "远", "重": "重", "重量": "重", "体重": "重", "面积": "面积",
-    "占地": "面积",
+    "占地": "面积", "热量": "热量", "温度": "温度", "气温": "温度", "水温": "温度", "体温": "温度", "容量": "容量",
+    "容积": "容量", "体积": "容量", "排量": "容量",
 }
 # Words between the extent and its number (总宽为64米, 杯壁厚只有0.11毫米).
 _LINK = r"(?:约为|约|达到|达|为|是|有|只有|仅有|仅|近|超过|超|逾|共计|共|大约)*"
@@ -42,7 +48,7 @@ _STATED_RE = re.compile(rf"{_NOT_EXTENT}(?P<word>{'|'.join(sorted(STATED, key=le
 ALIKE = {"远": "长"}
 # Which family of unit each extent is measured in.
 EXTENT_FAMILY = {"宽": "length", "高": "length", "深": "length", "厚": "length", "长": "length", "远": "length",
-                 "重": "weight", "面积": "area"}
+                 "重": "weight", "面积": "area", "热量": "energy", "温度": "temperature", "容量": "volume"}
 # A unit's family, by the words it is built from, tried in order: 平方米 is an area before it is metres,
 # 卡路里 energy before it is 里.
 UNIT_FAMILIES: list[tuple[str, str]] = [
@@ -51,6 +57,7 @@ UNIT_FAMILIES: list[tuple[str, str]] = [
     ("energy", r"卡|焦|瓦"),
     ("weight", r"吨|斤|克|磅|盎司|^kg$"),
     ("length", r"米|里|尺|寸|呎|哩|浬|公分|公厘|光年|^k?m$"),
+    ("temperature", r"度|℃|°"),  # after energy: 千瓦时 is sold as 度 too, but says 瓦
 ]
 _UNIT_FAMILY_RES = [(family, re.compile(pattern)) for family, pattern in UNIT_FAMILIES]
 

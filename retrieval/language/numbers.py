@@ -22,7 +22,8 @@ _ARABIC = rf"\d+(?:[,，]\d{{3}})*(?:{_WS}[.．]{_WS}\d+)?"
 _CN_DIGIT = "零〇一二两三四五六七八九"
 _CN_NUMERAL = rf"[{_CN_DIGIT}十百千]+(?:点[{_CN_DIGIT}]+)?"
 _NUM = rf"(?:{_ARABIC}|{_CN_NUMERAL})"
-_MAG = r"(?:万亿|千亿|百亿|十亿|亿|千万|百万|十万|万|千|百)"
+# 千 is no magnitude where it begins a unit: 1276千焦 is 1276 kilojoules, not 1276000 of nothing, and 20千瓦时 keeps 时.
+_MAG = r"(?:万亿|千亿|百亿|十亿|亿|千万|百万|十万|万|千(?!焦|卡|瓦时)|百)"
 # Currencies, before the measure words: 100万人民币 is money, not 100万 人 (people), 32亿日圆 not 32亿 日 (days).
 CURRENCIES = ("元人民币 人民币元 人民币 元 美元 美金 欧元 英镑 港元 港币 澳门元 澳门币 新台币 台币 日元 日圆 日币 韩元 韩圆 "
               "澳元 澳币 加元 加币 新加坡元 新币 新西兰元 纽元 瑞士法郎 法郎 马克 卢布 泰铢 越南盾 比索 卢比 里拉 林吉特 令吉 "
