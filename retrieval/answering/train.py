@@ -60,6 +60,9 @@ TOP_K = 3
 # The ranker's inverse regularisation. Its sample weights sum to 1 per source (4 in all), so C=1 regularised it
 # hard; chosen on `--cv 5` (× 4) over 0.2, 1, 3, 5, 10, 25, 100 by the sum of the sources' top-1: 2.84, 2.91,
 # 2.91, 2.94, 2.93, 2.92, 2.89 (training sets only).
+# A listwise fit instead (softmax over a question's candidates, the share the scorer gives, L2 at the same C) was
+# screened on 2026-12-05 and not taken: CV × 4 sum of top-1 (CMRC + DuReader + seeds + English) 2.99 pairwise
+# against 2.94, 2.96, 2.93, 2.91 at C = 1, 5, 25, 100 (seeds 0.924 → 0.904 at C = 5, DuReader answered 0.763 → 0.725).
 RANKER_C = 5.0
 # The seed question sets the reader learns from: the Chinese ones, and English translations of some of them
 # (tests/data/questions_heldout*.jsonl, English questions included, are never trained on).
