@@ -63,6 +63,15 @@ TOP_K = 3
 # A listwise fit instead (softmax over a question's candidates, the share the scorer gives, L2 at the same C) was
 # screened on 2026-12-05 and not taken: CV × 4 sum of top-1 (CMRC + DuReader + seeds + English) 2.99 pairwise
 # against 2.94, 2.96, 2.93, 2.91 at C = 1, 5, 25, 100 (seeds 0.924 → 0.904 at C = 5, DuReader answered 0.763 → 0.725).
+# LambdaRank trees (LightGBM 4.7, 50 rounds, 15 leaves, learning rate 0.05) boosted from this ranker's logit were
+# screened on 2026-12-05 and not taken. The ranker alone (top-1, 5 folds × 2 draws) gained or held everywhere: CMRC
+# 0.885 → 0.898, DuReader 0.590 → 0.636, seeds 0.921 → 0.921, English 0.761 → 0.761. End to end (CV × 4, deciders
+# refitted on the new scores) the seed questions lost, through fewer answers (0.966 → 0.933): top-1 CMRC 0.865 →
+# 0.866, DuReader 0.525 → 0.552, seeds 0.924 → 0.893, English 0.679 → 0.668 (paraphrased 0.795 / 0.414 / 0.832 →
+# 0.810 / 0.432 / 0.845). With 20 rounds 0.865 / 0.560 / 0.896 / 0.653; each source weighing the same, 0.856 / 0.544 /
+# 0.899 / 0.653. Trees alone (200 rounds) 0.889 / 0.647 / 0.904 / 0.754 ranker-only; a pointwise boosted classifier
+# (scikit-learn, 3 settings) 0.843–0.851 on CMRC. Worth retrying with a decider that reads the line's score beside
+# the trees' (their disagreement as evidence), which was not screened.
 RANKER_C = 5.0
 # The seed question sets the reader learns from: the Chinese ones, and English translations of some of them
 # (tests/data/questions_heldout*.jsonl, English questions included, are never trained on).
