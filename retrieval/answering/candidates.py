@@ -78,6 +78,10 @@ FEATURES = [
     # DuReader / seeds 0.792 / 0.388 / 0.829 → 0.794 / 0.415 / 0.832. Its vectors are kept per sentence
     # (retrieval/index/sentence_vectors.py).
     "chinese_similarity",
+    # Boosted trees split on chinese_similarity_gap at ~0 above all (47% of answers are in the model's closest
+    # sentence, 10% of other candidates). An indicator of that closest sentence in the line was screened on
+    # 2026-12-05 (CV × 4) and not taken: top-1 CMRC / DuReader / seeds / English 0.865 / 0.525 / 0.924 / 0.679 →
+    # 0.838 / 0.526 / 0.904 / 0.672 (Chinese only); 0.835 / 0.523 / 0.916 / 0.631 with an English one beside it.
     # The same signals against the best candidate of the question: a reader compares numbers, not absolutes.
     "window_bigrams_gap",
     "sentence_words_gap",
