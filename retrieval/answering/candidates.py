@@ -82,6 +82,10 @@ FEATURES = [
     # sentence, 10% of other candidates). An indicator of that closest sentence in the line was screened on
     # 2026-12-05 (CV × 4) and not taken: top-1 CMRC / DuReader / seeds / English 0.865 / 0.525 / 0.924 / 0.679 →
     # 0.838 / 0.526 / 0.904 / 0.672 (Chinese only); 0.835 / 0.523 / 0.916 / 0.631 with an English one beside it.
+    # Nor, for English questions, the cosine of the question and the number's ±WINDOW characters (a long sentence
+    # holds several figures), screened 2026-12-05 with its vectors kept like the sentences': `--cv 5` gave 0.864 /
+    # 0.517 / 0.910 / 0.687, English refusals 0.714 → 0.571. A screen on stored examples with the question lower-cased
+    # had given 0.868 / 0.531 / 0.919 / 0.701: CV moves by ±0.01 with such details, so smaller gains are not read.
     # The same signals against the best candidate of the question: a reader compares numbers, not absolutes.
     "window_bigrams_gap",
     "sentence_words_gap",
