@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import logging
+import re
 import threading
 import time
 
@@ -170,6 +171,28 @@ def test_a_batch_of_articles_reports_each_one(writable_server):
     assert "97.1%" in data["answer"]
     empty = httpx.post(f"{url}/articles/batch", json={"articles": []}, headers=key)
     assert empty.status_code == 422
+
+
+# The spaces of an ECMAScript regex's \s, how a client validating by the JSON schema reads the schema's patterns.
+ECMA_SPACES = "\t\n\v\f\r \u00a0\u1680\u2000-\u200a\u2028\u2029\u202f\u205f\u3000\ufeff"
+
+
+def test_article_text_a_schema_client_accepts_the_server_accepts():
+    """Schemathesis found "\u0085" accepted by the schema's pattern (\\S, read as ECMAScript) and rejected by the
+    server (a 422 for a schema-valid article); every other space is checked too."""
+    from pydantic import ValidationError
+
+    from bot.http.schemas import ArticleIn
+
+    pattern = ArticleIn.model_json_schema()["properties"]["text"]["pattern"]
+    as_ecma = re.compile(pattern.replace(r"\S", f"[^{ECMA_SPACES}]").replace(r"\s", ECMA_SPACES))
+    for text in ["\u0085", "\u0085\u3000", "\u180e", "\ufeff", " \u0085 ", "\u200b", "x\u0085"]:
+        if as_ecma.search(text):
+            try:
+                ArticleIn(source="a", text=text)
+            except ValidationError as exc:
+                pytest.fail(f"{text!r}: schema-valid, rejected: {exc}")
+    assert as_ecma.search("本报讯") and not as_ecma.search(" \u0085\n")
 
 
 @pytest.mark.parametrize("spelling", ["1", "true", "YES", "on"])
