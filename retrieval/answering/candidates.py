@@ -144,6 +144,14 @@ DECISION_FEATURES = [
 # Alone it gave CMRC 0.866, DuReader 0.527, seeds 0.930, English 0.672. With its gap to the best candidate it gave
 # 0.864, 0.527, 0.930 and 0.668. Paraphrased questions for CMRC / DuReader / seeds went from 0.795 / 0.414 / 0.832
 # to 0.803 / 0.402 / 0.845. All of these moves are within one split's noise, and they go in both directions.
+# Nor order words (screened 2026-12-05, 42 training questions: 第一次/首次/最早/开始… or 最后/最近…, and a year, date or
+# time asked). As "the earliest (latest) dated candidate of the question", it fell: CMRC 0.865 → 0.862. The
+# passages' earliest year is seldom the one asked (建设大沙地站的想法最初: 2003年, and the passages go back to 1758年).
+# As "a later (earlier) year than another in its own sentence" (《长眠不醒》…1946年、1978年), CMRC went to 0.868 and its
+# answered share from 0.948 to 0.945. Every other source was unchanged: a question, within noise (SD 0.004).
+# Nor a near miss: a question word (of 3+ characters) missing from the sentence while the sentence holds it less
+# its first or last character (北土城 against 西土城站, 德龙烟 against 龙烟铁路). It fires on 6% of CMRC's wrong
+# candidates and 3% of its right ones. CV × 4 top-1 was unchanged everywhere; seeds' refusals went 0.833 → 0.817.
 # Display rule, not a fit: figures rated at least this share of the best one's probability are given beside
 # it (綦江复工率 → 复工复产率 100% and 复工开工率 99.3%), at most MAX_READINGS; the decider then judges the set.
 RIVAL_SHARE = 0.8
