@@ -89,12 +89,12 @@ FEATURES = [
     # holds several figures), screened 2026-12-05 with its vectors kept like the sentences': `--cv 5` gave 0.864 /
     # 0.517 / 0.910 / 0.687, English refusals 0.714 → 0.571. A screen on stored examples with the question lower-cased
     # had given 0.868 / 0.531 / 0.919 / 0.701: CV moves by ±0.01 with such details, so smaller gains are not read.
-# Nor a learned similarity for Chinese questions (2026-12-05): a logistic regression on the elementwise product of
-# the question's and the sentence's vectors (384 weights; label: the sentence holds the answer). It was refitted
-# inside every CV fold and cross-fitted within it, so a question's feature never comes from a head that saw its label.
-# On its own (one fold split) it picked the right sentence as often as the cosine does: CMRC 0.716 against 0.700,
-# DuReader 0.757 both, seeds 0.843 against 0.854 (C 0.01; 0.675 / 0.747 / 0.820 at C 1). As a feature beside the
-# cosine, CV × 4 gave 0.867 / 0.530 / 0.921 / 0.683, within noise both ways.
+    # Nor a learned similarity for Chinese questions (2026-12-05): a logistic regression on the elementwise product of
+    # the question's and the sentence's vectors (384 weights; label: the sentence holds the answer). It was refitted
+    # inside every CV fold and cross-fitted within it, so a question's feature never comes from a head that saw its label.
+    # On its own (one fold split) it picked the right sentence as often as the cosine does: CMRC 0.716 against 0.700,
+    # DuReader 0.757 both, seeds 0.843 against 0.854 (C 0.01; 0.675 / 0.747 / 0.820 at C 1). As a feature beside the
+    # cosine, CV × 4 gave 0.867 / 0.530 / 0.921 / 0.683, within noise both ways.
     # The same signals against the best candidate of the question: a reader compares numbers, not absolutes.
     "window_bigrams_gap",
     "sentence_words_gap",
@@ -154,7 +154,7 @@ DECISION_FEATURES = [
 # time asked). As "the earliest (latest) dated candidate of the question", it fell: CMRC 0.865 → 0.862. The
 # passages' earliest year is seldom the one asked (建设大沙地站的想法最初: 2003年, and the passages go back to 1758年).
 # As "a later (earlier) year than another in its own sentence" (《长眠不醒》…1946年、1978年), CMRC went to 0.868 and its
-# answered share from 0.948 to 0.945. Every other source was unchanged: a question, within noise (SD 0.004).
+# answered share from 0.948 to 0.945, every other source unchanged: one question's worth, within noise (SD 0.004).
 # Nor a near miss: a question word (of 3+ characters) missing from the sentence while the sentence holds it less
 # its first or last character (北土城 against 西土城站, 德龙烟 against 龙烟铁路). It fires on 6% of CMRC's wrong
 # candidates and 3% of its right ones. CV × 4 top-1 was unchanged everywhere; seeds' refusals went 0.833 → 0.817.

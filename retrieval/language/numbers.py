@@ -78,7 +78,7 @@ _ORG_RE = re.compile(r"[^\s，。；！？、,;:：“”（）()将给的在了
 #   candidates. It gave 0.865 / 0.526 / 0.902 / 0.634 with a 24-character lead, and the same with 48. In the seeds'
 #   lists (口罩超36.5万片、红外线测温仪364支…) every item then said the lead's words, so only the item's own noun
 #   told them apart.
-# - a lead not cut at the previous number (7,560 candidates): 0.865 / 0.526 / 0.921 / 0.675.
+# - a lead not cut at the previous number (7,560 candidates; dates left as they were): 0.865 / 0.526 / 0.921 / 0.675.
 _CLAUSE_BREAK = re.compile(r"[，。；！？,;!?：:、（）()\n]")
 _FILLER_TAIL = re.compile(r"(?:只有|仅有|分别|已经|已|共计|共|累计|总计|合计|均|全部|仅|就|也|都|还|将|可|同比|环比|达到|达|为|是|有|约|超过|超|近|逾|到|至|在|占|的|了|从|由|降低|减少)+$")
 _FILLER_HEAD = re.compile("^(?:" + "|".join([*(p for p in _SUBJECT_PRONOUNS if p != "辖区"),
