@@ -77,7 +77,8 @@ def _simplified_char(char: str) -> str:
 # and s2twp with Taiwan's words), asked over 400 of its articles. On the 90 numeric questions all three versions keep,
 # top-1 0.856 in each (answered 0.967 → 0.956, the baseline 0.589 in each; CMRC dev trains the ranker, so in-sample,
 # but the same model reads all three). Char-by-char here and phrase-level simplify() disagree on 51 characters in
-# 600 converted contexts (乾, 18: 干 here, 乾 in 乾隆 there; 藉, 12; 瞭, 10; 覆, 6). So DRCD is unlikely to lose answers to its script.
+# 600 converted contexts (乾, 18: 干 here, 乾 in 乾隆 there; 藉, 12; 瞭, 10; 覆, 6). So DRCD is unlikely to lose
+# answers to its script.
 def simplify_chars(text: str) -> str:
     """Traditional → simplified one character at a time, so offsets stay the same (億 → 亿, 個 → 个)."""
     return "".join(_simplified_char(c) for c in text)
