@@ -91,10 +91,19 @@ FEATURES = [
     # had given 0.868 / 0.531 / 0.919 / 0.701: CV moves by ±0.01 with such details, so smaller gains are not read.
     # Nor a learned similarity for Chinese questions (2026-12-05): a logistic regression on the elementwise product of
     # the question's and the sentence's vectors (384 weights; label: the sentence holds the answer). It was refitted
-    # inside every CV fold and cross-fitted within it, so a question's feature never comes from a head that saw its label.
+    # inside every CV fold and cross-fitted within it, so a question's feature never comes from a head that saw its
+    # label.
     # On its own (one fold split) it picked the right sentence as often as the cosine does: CMRC 0.716 against 0.700,
     # DuReader 0.757 both, seeds 0.843 against 0.854 (C 0.01; 0.675 / 0.747 / 0.820 at C 1). As a feature beside the
     # cosine, CV × 4 gave 0.867 / 0.530 / 0.921 / 0.683, within noise both ways.
+    # Nor a second model's cosine (2026-12-05): USE multilingual v3 (the use-multilingual backend, ~2 ms a sentence).
+    # Its closest sentence holds the answer less often than e5's (one split: CMRC 0.668 against 0.705, DuReader 0.690
+    # against 0.759, seeds 0.674 against 0.865), the two summed (each z-scaled within the question) more often on the
+    # external sets and English (0.739, 0.772, English 0.790 against 0.710) but not on seeds (0.854). CV × 4 top-1,
+    # CMRC / DuReader / seeds / English: its cosine and gap as two columns for Chinese questions, 0.867 / 0.528 /
+    # 0.919 / 0.675; for English too, 0.865 / 0.531 / 0.919 / 0.668; the summed gap in place of chinese_similarity_gap,
+    # 0.865 / 0.540 / 0.916 / 0.679 (refusals of left-out questions DuReader 0.725 → 0.706, seeds 0.833 → 0.800); in
+    # place of sentence_similarity_gap (English), 0.868 / 0.527 / 0.919 / 0.668. Within noise, refusals lower.
     # The same signals against the best candidate of the question: a reader compares numbers, not absolutes.
     "window_bigrams_gap",
     "sentence_words_gap",
