@@ -146,6 +146,11 @@ DECISION_FEATURES = [
     # language flag that made Chinese questions answer less (CV × 4: English top-1 0.593 → 0.720, but seeds
     # 0.886 → 0.849, DuReader 0.459 → 0.432).
     "top_similarity",
+    # Nor (2026-12-05) whether the model agrees: the best candidate's similarity gap to the question's closest
+    # sentence (chinese_similarity_gap or sentence_similarity_gap), or a flag that it is 0. CV × 4 top-1 CMRC /
+    # DuReader / seeds / English 0.865 / 0.525 / 0.924 / 0.679 → 0.858 / 0.523 / 0.927 / 0.683 with the gap,
+    # 0.865 / 0.525 / 0.927 / 0.679 with the flag (refusals CMRC 0.852 → 0.867, DuReader 0.725 → 0.716, seeds
+    # 0.833 → 0.817). Within noise.
 ]
 # Tried as decision features and not taken (CV × 4, 2026-12-05, all sources within ±0.01 of top-1 and refusals, seeds
 # top-1 0.924 → 0.913): the best candidate's unit_clash (a 多少人 question answered by 97家), and with it its
