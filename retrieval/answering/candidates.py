@@ -104,6 +104,15 @@ FEATURES = [
     # 0.919 / 0.675; for English too, 0.865 / 0.531 / 0.919 / 0.668; the summed gap in place of chinese_similarity_gap,
     # 0.865 / 0.540 / 0.916 / 0.679 (refusals of left-out questions DuReader 0.725 → 0.706, seeds 0.833 → 0.800); in
     # place of sentence_similarity_gap (English), 0.868 / 0.527 / 0.919 / 0.668. Within noise, refusals lower.
+    # Nor e5 read as a cross-encoder (2026-12-05): <s> query: question </s></s> passage: sentence </s>, its bottom 10
+    # layers frozen, the top 2 and a linear head fitted (listwise softmax, 2 epochs) out of fold on the training
+    # questions (5 folds, the CV's own split). ~1,300 questions are too few to turn it into a pair reader: its best
+    # sentence holds the answer less often than e5's cosine (CMRC 0.640 against 0.716, DuReader 0.579 against 0.758,
+    # seeds 0.833 against 0.863, English 0.694 against 0.710). Its score and gap as two columns, one CV split against
+    # the base on the same split, CMRC / DuReader / seeds / English top-1: 0.865 / 0.518 / 0.921 / 0.701 against
+    # 0.862 / 0.527 / 0.899 / 0.701; refusals of left-out questions lower (DuReader 0.739 → 0.706, seeds 0.800 →
+    # 0.733, English 0.857 → 0.714). It would also cost ~260 ms a question here (42 pairs/s over 12 layers, ~11
+    # sentences), against a p50 of ~30 ms.
     # The same signals against the best candidate of the question: a reader compares numbers, not absolutes.
     "window_bigrams_gap",
     "sentence_words_gap",
