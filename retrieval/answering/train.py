@@ -62,7 +62,8 @@ WRONG_ANSWER_COST = 1.0
 # k=1 0.880 / 0.537 / 0.893 / 0.716, 0.705 / 0.688 / 0.783 / 0.607; k=2 0.868 / 0.526 / 0.924 / 0.679, 0.812 /
 # 0.686 / 0.750 / 0.607; k=3 0.865 / 0.525 / 0.924 / 0.679, 0.852 / 0.725 / 0.833 / 0.714; k=5 0.852 / 0.497 /
 # 0.916 / 0.668, 0.879 / 0.735 / 0.833 / 0.714. One passage picks better on CMRC and English but worse on the seeds,
-# and refuses far less: the rival passages' figures are what tell a missing article. Five add rival figures.
+# and refuses far less (presumably because the rival passages' figures are what tell a missing article: refusals rise
+# with k). Five add rival figures.
 TOP_K = 3
 # The ranker's inverse regularisation. Its sample weights sum to 1 per source (4 in all), so C=1 regularised it
 # hard; chosen on `--cv 5` (× 4) over 0.2, 1, 3, 5, 10, 25, 100 by the sum of the sources' top-1: 2.84, 2.91,
